@@ -1,0 +1,1 @@
+namespace X; internal static class Placeholder {}
