@@ -1,0 +1,220 @@
+using System.Buffers;
+using System.Text;
+using System.Text.Json;
+using ChurnStream.Domain.Events;
+
+namespace ChurnStream.Domain.Codec;
+
+/// <summary>
+/// Bytes to event: reads one JSON message of the <c>purchases</c> or <c>engagements</c> contract. Unknown fields
+/// are ignored; anything else wrong gives a <see cref="Rejection"/> instead of an exception.
+/// </summary>
+public sealed class EventParser(long minEventTimeMs, long maxEventTimeMs)
+{
+    public const int MaxIdBytes = 256;
+
+    /// <summary>Accepts event times from 1970 up to 2200: anything outside is a broken clock or a unit mistake.</summary>
+    public static readonly EventParser Default = new(0, new DateTimeOffset(2200, 1, 1, 0, 0, 0, TimeSpan.Zero).ToUnixTimeMilliseconds());
+
+    private static readonly StringCache Categories = new();
+
+    public bool TryParse(ReadOnlySpan<byte> json, InputTopic topic, out CustomerEvent evt, out Rejection rejection)
+    {
+        evt = null!;
+        try
+        {
+            return TryParseCore(json, topic, out evt, out rejection);
+        }
+        catch (JsonException ex)
+        {
+            rejection = new Rejection(RejectReason.InvalidJson, $"not valid JSON: {ex.Message}");
+            return false;
+        }
+        catch (InvalidOperationException ex)
+        {
+            rejection = new Rejection(RejectReason.InvalidJson, $"not valid JSON: {ex.Message}");
+            return false;
+        }
+    }
+
+    private bool TryParseCore(ReadOnlySpan<byte> json, InputTopic topic, out CustomerEvent evt, out Rejection rejection)
+    {
+        evt = null!;
+        var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = 16 });
+        if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+        {
+            rejection = new Rejection(RejectReason.InvalidJson, "the message is not a JSON object");
+            return false;
+        }
+
+        string? customerId = null, eventId = null, category = null, channel = null;
+        long? occurredAt = null;
+        double? amount = null;
+        EventKind? kind = null;
+        byte score = 0;
+        var reason = StatedReason.None;
+
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            Rejection? bad = null;
+            if (reader.ValueTextEquals("customerId"u8)) bad = ReadId(ref reader, "customerId", out customerId);
+            else if (reader.ValueTextEquals("occurredAt"u8)) bad = ReadTime(ref reader, out occurredAt);
+            else if (reader.ValueTextEquals("eventId"u8)) bad = ReadOptionalString(ref reader, "eventId", out eventId);
+            else if (reader.ValueTextEquals("channel"u8)) bad = ReadOptionalString(ref reader, "channel", out channel);
+            else if (topic == InputTopic.Purchases && reader.ValueTextEquals("amount"u8)) bad = ReadAmount(ref reader, out amount);
+            else if (topic == InputTopic.Purchases && reader.ValueTextEquals("category"u8)) bad = ReadOptionalString(ref reader, "category", out category, Categories);
+            else if (topic == InputTopic.Engagements && reader.ValueTextEquals("type"u8)) bad = ReadType(ref reader, out kind);
+            else if (topic == InputTopic.Engagements && reader.ValueTextEquals("score"u8)) bad = ReadScore(ref reader, out score);
+            else if (topic == InputTopic.Engagements && reader.ValueTextEquals("reason"u8)) bad = ReadReason(ref reader, out reason);
+            else
+            {
+                reader.Read();
+                reader.Skip();
+            }
+            if (bad is { } b) { rejection = b; return false; }
+        }
+        if (reader.TokenType != JsonTokenType.EndObject || reader.Read())
+        {
+            rejection = new Rejection(RejectReason.InvalidJson, "trailing content after the JSON object");
+            return false;
+        }
+
+        if (customerId is null) return Missing("customerId", out rejection);
+        if (occurredAt is null) return Missing("occurredAt", out rejection);
+        if (topic == InputTopic.Purchases && amount is null) return Missing("amount", out rejection);
+        if (topic == InputTopic.Engagements && kind is null) return Missing("type", out rejection);
+
+        evt = new CustomerEvent(customerId, occurredAt.Value, topic == InputTopic.Purchases ? EventKind.Purchase : kind!.Value,
+            amount ?? 0, eventId, category, channel, score, reason);
+        rejection = default;
+        return true;
+    }
+
+    private static bool Missing(string field, out Rejection rejection)
+    {
+        rejection = new Rejection(RejectReason.MissingField, $"required field '{field}' is missing");
+        return false;
+    }
+
+    private static Rejection? ReadId(ref Utf8JsonReader reader, string field, out string? value)
+    {
+        value = null;
+        reader.Read();
+        if (reader.TokenType != JsonTokenType.String)
+            return new Rejection(RejectReason.InvalidField, $"'{field}' must be a string");
+        var length = reader.HasValueSequence ? reader.ValueSequence.Length : reader.ValueSpan.Length;
+        if (length == 0 || length > MaxIdBytes * 6)
+            return new Rejection(RejectReason.InvalidField, $"'{field}' must be a non-empty string of at most {MaxIdBytes} bytes");
+        value = reader.GetString()!;
+        if (value.Length == 0 || Encoding.UTF8.GetByteCount(value) > MaxIdBytes || string.IsNullOrWhiteSpace(value))
+        {
+            value = null;
+            return new Rejection(RejectReason.InvalidField, $"'{field}' must be a non-empty string of at most {MaxIdBytes} bytes");
+        }
+        return null;
+    }
+
+    private static Rejection? ReadOptionalString(ref Utf8JsonReader reader, string field, out string? value, StringCache? cache = null)
+    {
+        value = null;
+        reader.Read();
+        if (reader.TokenType == JsonTokenType.Null) return null;
+        if (reader.TokenType != JsonTokenType.String)
+            return new Rejection(RejectReason.InvalidField, $"'{field}' must be a string");
+        if (cache is not null && !reader.HasValueSequence && !reader.ValueIsEscaped)
+        {
+            value = cache.Get(reader.ValueSpan);
+        }
+        else
+        {
+            value = reader.GetString();
+        }
+        if (value is { Length: > MaxIdBytes })
+        {
+            value = null;
+            return new Rejection(RejectReason.InvalidField, $"'{field}' must be at most {MaxIdBytes} characters");
+        }
+        return null;
+    }
+
+    private Rejection? ReadTime(ref Utf8JsonReader reader, out long? ms)
+    {
+        ms = null;
+        reader.Read();
+        if (reader.TokenType != JsonTokenType.String)
+            return new Rejection(RejectReason.InvalidField, "'occurredAt' must be an ISO-8601 string with an offset");
+        var raw = reader.HasValueSequence ? reader.ValueSequence.ToArray() : reader.ValueSpan;
+        if (!HasExplicitOffset(raw) || !reader.TryGetDateTimeOffset(out var t))
+            return new Rejection(RejectReason.InvalidField, "'occurredAt' must be an ISO-8601 string with an offset, such as 2025-03-01T10:15:00Z");
+        var value = t.ToUnixTimeMilliseconds();
+        if (value < minEventTimeMs || value >= maxEventTimeMs)
+            return new Rejection(RejectReason.AbsurdTimestamp, $"'occurredAt' {t:O} is outside the accepted range");
+        ms = value;
+        return null;
+    }
+
+    private static bool HasExplicitOffset(ReadOnlySpan<byte> s)
+    {
+        if (s.Length < 17) return false;
+        if (s[^1] is (byte)'Z' or (byte)'z') return true;
+        // ...+HH:MM or ...-HH:MM after the time part
+        return s.Length >= 22 && s[^6] is (byte)'+' or (byte)'-' && s[^3] == (byte)':' && s.IndexOf((byte)'T') > 0;
+    }
+
+    private static Rejection? ReadAmount(ref Utf8JsonReader reader, out double? amount)
+    {
+        amount = null;
+        reader.Read();
+        if (reader.TokenType != JsonTokenType.Number)
+            return new Rejection(RejectReason.InvalidField, "'amount' must be a number");
+        if (!reader.TryGetDouble(out var v) || !double.IsFinite(v))
+            return new Rejection(RejectReason.NonFiniteAmount, "'amount' is not a finite number");
+        amount = v;
+        return null;
+    }
+
+    private static Rejection? ReadType(ref Utf8JsonReader reader, out EventKind? kind)
+    {
+        kind = null;
+        reader.Read();
+        if (reader.TokenType != JsonTokenType.String)
+            return new Rejection(RejectReason.InvalidField, "'type' must be a string");
+        var text = reader.HasValueSequence || reader.ValueIsEscaped ? Encoding.UTF8.GetBytes(reader.GetString()!) : reader.ValueSpan;
+        if (!EventKindNames.TryParseEngagement(text, out var k))
+            return new Rejection(RejectReason.UnknownType, $"'type' '{Truncate(reader.GetString()!)}' is not a known engagement type");
+        kind = k;
+        return null;
+    }
+
+    private static Rejection? ReadScore(ref Utf8JsonReader reader, out byte score)
+    {
+        score = 0;
+        reader.Read();
+        if (reader.TokenType == JsonTokenType.Null) return null;
+        if (reader.TokenType != JsonTokenType.Number || !reader.TryGetInt32(out var v) || v is < 1 or > 5)
+            return new Rejection(RejectReason.InvalidField, "'score' must be an integer from 1 to 5");
+        score = (byte)v;
+        return null;
+    }
+
+    private static Rejection? ReadReason(ref Utf8JsonReader reader, out StatedReason reason)
+    {
+        reason = StatedReason.None;
+        reader.Read();
+        if (reader.TokenType == JsonTokenType.Null) return null;
+        if (reader.TokenType != JsonTokenType.String)
+            return new Rejection(RejectReason.InvalidField, "'reason' must be a string");
+        var s = reader.GetString()!;
+        reason = s.Trim().ToLowerInvariant() switch
+        {
+            "" => StatedReason.None,
+            "price" => StatedReason.Price,
+            "service" => StatedReason.Service,
+            "need" => StatedReason.Need,
+            _ => StatedReason.Other,
+        };
+        return null;
+    }
+
+    private static string Truncate(string s) => s.Length <= 40 ? s : s[..40] + "...";
+}

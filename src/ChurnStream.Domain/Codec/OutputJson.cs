@@ -1,0 +1,101 @@
+using System.Buffers;
+using System.Text.Json;
+using ChurnStream.Domain.Outputs;
+using ChurnStream.Domain.Profiles;
+using ChurnStream.Domain.Rules;
+using ChurnStream.Domain.Segments;
+using ChurnStream.Domain.Time;
+
+namespace ChurnStream.Domain.Codec;
+
+/// <summary>
+/// Output record to bytes: the <c>churn-alerts</c> and <c>customer-segments</c> contract (schema version 1).
+/// Field order and number formatting are fixed, so the same decision always gives the same bytes.
+/// </summary>
+public static class OutputJson
+{
+    public const int SchemaVersion = 1;
+
+    [ThreadStatic] private static ArrayBufferWriter<byte>? t_buffer;
+
+    public static byte[] Serialize(ChurnAlert a) => Write(w =>
+    {
+        w.WriteStartObject();
+        w.WriteNumber("schemaVersion", SchemaVersion);
+        w.WriteString("alertId", a.AlertId);
+        w.WriteString("customerId", a.CustomerId);
+        w.WriteString("kind", a.Kind.Name());
+        if (a.Stage is not null) w.WriteString("stage", a.Stage);
+        w.WriteString("severity", a.Severity.Name());
+        w.WriteString("detectedAt", EventTime.Format(a.DetectedAtMs));
+        w.WriteStartObject("metrics");
+        WriteRounded(w, "current", a.Metrics.Current);
+        WriteRounded(w, "baseline", a.Metrics.Baseline);
+        WriteRounded(w, "ratio", a.Metrics.Ratio);
+        WriteRounded(w, "threshold", a.Metrics.Threshold);
+        w.WriteString("unit", a.Metrics.Unit);
+        w.WriteEndObject();
+        WriteSegments(w, a.Segments);
+        w.WriteStartObject("customer");
+        WriteRounded(w, "lifetimeSpend", a.Customer.LifetimeSpend);
+        w.WriteNumber("orders", a.Customer.Orders);
+        WriteTime(w, "firstPurchaseAt", a.Customer.FirstPurchaseMs);
+        WriteTime(w, "lastPurchaseAt", a.Customer.LastPurchaseMs);
+        WriteRounded(w, "trailingSpend", a.Customer.TrailingSpend);
+        w.WriteNumber("trailingPurchases", a.Customer.TrailingPurchases);
+        w.WriteEndObject();
+        w.WriteEndObject();
+    });
+
+    public static byte[] Serialize(SegmentChange c) => Write(w =>
+    {
+        w.WriteStartObject();
+        w.WriteNumber("schemaVersion", SchemaVersion);
+        w.WriteString("customerId", c.CustomerId);
+        w.WriteString("changedAt", EventTime.Format(c.ChangedAtMs));
+        w.WriteStartArray("changes");
+        foreach (var t in c.Changes)
+        {
+            w.WriteStartObject();
+            w.WriteString("dimension", t.Dimension.Name());
+            if (t.From is null) w.WriteNull("from"); else w.WriteString("from", t.From);
+            w.WriteString("to", t.To);
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
+        WriteSegments(w, c.Segments);
+        w.WriteEndObject();
+    });
+
+    private static void WriteSegments(Utf8JsonWriter w, SegmentSet s)
+    {
+        w.WriteStartObject("segments");
+        w.WriteString("value", s.Value.Name());
+        w.WriteString("lifecycle", s.Lifecycle.Name());
+        w.WriteString("activity", s.Activity.Name());
+        w.WriteEndObject();
+    }
+
+    private static void WriteRounded(Utf8JsonWriter w, string name, double? value)
+    {
+        if (value is not { } v || !double.IsFinite(v)) { w.WriteNull(name); return; }
+        w.WriteNumber(name, Math.Round(v, 6, MidpointRounding.ToEven));
+    }
+
+    private static void WriteTime(Utf8JsonWriter w, string name, long ms)
+    {
+        if (ms == CustomerProfile.None) w.WriteNull(name);
+        else w.WriteString(name, EventTime.Format(ms));
+    }
+
+    private static byte[] Write(Action<Utf8JsonWriter> body)
+    {
+        var buffer = t_buffer ??= new ArrayBufferWriter<byte>(512);
+        buffer.ResetWrittenCount();
+        using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { SkipValidation = true }))
+        {
+            body(w);
+        }
+        return buffer.WrittenSpan.ToArray();
+    }
+}

@@ -1,0 +1,180 @@
+using ChurnStream.Domain.Events;
+using ChurnStream.Domain.Options;
+using ChurnStream.Domain.Outputs;
+using ChurnStream.Domain.Profiles;
+using ChurnStream.Domain.Time;
+
+namespace ChurnStream.Domain.Engine;
+
+/// <summary>
+/// The state and clock of one partition: the profiles of the customers it owns, a buffer that puts events into
+/// event-time order, the watermark, and the timers that fire on the absence of events.
+/// <para>
+/// Each input (purchases, engagements, repartition) keeps its own largest event time; the watermark is the
+/// smallest of those over the inputs that are not idle, minus the allowed lateness, and never goes back.
+/// Events wait in the buffer until the watermark passes them, and are then applied interleaved with due
+/// timers in time order (a timer at instant T sees the events before T). So, for events within the lateness
+/// bound, the outcome does not depend on the order they arrived in. An event behind the watermark is late:
+/// applied when still within the horizon, dropped otherwise.
+/// </para>
+/// </summary>
+public sealed class PartitionEngine
+{
+    private readonly Dictionary<string, CustomerProfile> _profiles = new(StringComparer.Ordinal);
+    private readonly PriorityQueue<CustomerEvent, CustomerEvent> _buffer = new(EventTimeOrder.Instance);
+    private readonly TimerQueue _timers = new();
+    private readonly CustomerDecisions _decisions;
+    private readonly long[] _inputMax;
+    private readonly bool[] _inputIdle;
+    private readonly long _latenessMs;
+    private readonly long _horizonMs;
+
+    public PartitionEngine(DetectionOptions options, int inputCount = 2)
+    {
+        var errors = options.Validate();
+        if (errors.Count > 0) throw new ArgumentException(string.Join(Environment.NewLine, errors), nameof(options));
+        _decisions = new CustomerDecisions(options, new BucketClock(options));
+        _inputMax = Enumerable.Repeat(CustomerProfile.None, inputCount).ToArray();
+        _inputIdle = new bool[inputCount];
+        _latenessMs = (long)(options.AllowedLatenessHours * EventTime.MillisPerHour);
+        _horizonMs = options.HorizonDays * EventTime.MillisPerDay;
+    }
+
+    public long Watermark { get; private set; } = CustomerProfile.None;
+    public long MaxEventTime { get; private set; } = CustomerProfile.None;
+    public int BufferedEvents => _buffer.Count;
+    public int PendingTimers => _timers.Count;
+    public int CustomerCount => _profiles.Count;
+    public IReadOnlyDictionary<string, CustomerProfile> Profiles => _profiles;
+    public long EventsApplied { get; private set; }
+
+    /// <summary>Takes one event from input <paramref name="input"/>; whatever becomes decidable is handed to <paramref name="sink"/>.</summary>
+    public void Accept(CustomerEvent e, int input, IDecisionSink sink)
+    {
+        if (Watermark != CustomerProfile.None && e.OccurredAtMs < Watermark)
+        {
+            ApplyLate(e, sink);
+            return;
+        }
+        _buffer.Enqueue(e, e);
+        if (e.OccurredAtMs > _inputMax[input]) _inputMax[input] = e.OccurredAtMs;
+        if (e.OccurredAtMs > MaxEventTime) MaxEventTime = e.OccurredAtMs;
+        _inputIdle[input] = false;
+        AdvanceTo(CandidateWatermark(), sink);
+    }
+
+    /// <summary>
+    /// An input with nothing to read (at the end of its partition) stops holding the watermark back; it holds it
+    /// again from its next event.
+    /// </summary>
+    public void SetInputIdle(int input, bool idle, IDecisionSink sink)
+    {
+        if (_inputIdle[input] == idle) return;
+        _inputIdle[input] = idle;
+        AdvanceTo(CandidateWatermark(), sink);
+    }
+
+    /// <summary>Moves the watermark forward from outside (a quiet partition in real time); never moves it back.</summary>
+    public void AdvanceWatermarkTo(long watermarkMs, IDecisionSink sink) => AdvanceTo(watermarkMs, sink);
+
+    /// <summary>End of a bounded input: applies every buffered event and fires the timers up to the last event time seen.</summary>
+    public void Flush(IDecisionSink sink)
+    {
+        if (MaxEventTime != CustomerProfile.None) AdvanceTo(MaxEventTime, sink);
+    }
+
+    private long CandidateWatermark()
+    {
+        long activeMin = long.MaxValue, seenMax = CustomerProfile.None;
+        for (var i = 0; i < _inputMax.Length; i++)
+        {
+            if (_inputMax[i] == CustomerProfile.None) continue;
+            seenMax = Math.Max(seenMax, _inputMax[i]);
+            if (!_inputIdle[i]) activeMin = Math.Min(activeMin, _inputMax[i]);
+        }
+        var basis = activeMin != long.MaxValue ? activeMin : seenMax;
+        return basis == CustomerProfile.None ? CustomerProfile.None : basis - _latenessMs;
+    }
+
+    private void AdvanceTo(long watermarkMs, IDecisionSink sink)
+    {
+        if (watermarkMs == CustomerProfile.None || watermarkMs <= Watermark) return;
+        Watermark = watermarkMs;
+        Drain(sink);
+    }
+
+    private void Drain(IDecisionSink sink)
+    {
+        while (true)
+        {
+            var hasEvent = _buffer.TryPeek(out var e, out _) && e.OccurredAtMs <= Watermark;
+            var hasTimer = _timers.TryPeekDue(Watermark, out var profile, out var at);
+            if (hasTimer && (!hasEvent || at <= e!.OccurredAtMs))
+            {
+                _timers.RemoveDue(profile);
+                _decisions.OnTimer(profile, at, sink);
+                _timers.Schedule(profile, _decisions.NextTimer(profile, at));
+            }
+            else if (hasEvent)
+            {
+                _buffer.Dequeue();
+                Apply(e!, sink);
+            }
+            else
+            {
+                return;
+            }
+        }
+    }
+
+    private void Apply(CustomerEvent e, IDecisionSink sink)
+    {
+        var profile = ProfileOf(e.CustomerId);
+        switch (ProfileUpdater.Apply(profile, e, _decisions.Clock))
+        {
+            case ApplyOutcome.Duplicate:
+                sink.OnDuplicate(e);
+                return;
+            case ApplyOutcome.BeyondHorizon:
+                sink.OnLateEvent(e, applied: false);
+                return;
+        }
+        EventsApplied++;
+        _decisions.AfterEvent(profile, e.OccurredAtMs, sink);
+        _timers.Schedule(profile, _decisions.NextTimer(profile, e.OccurredAtMs));
+    }
+
+    private void ApplyLate(CustomerEvent e, IDecisionSink sink)
+    {
+        if (e.OccurredAtMs < Watermark - _horizonMs)
+        {
+            sink.OnLateEvent(e, applied: false);
+            return;
+        }
+        var profile = ProfileOf(e.CustomerId);
+        var outcome = ProfileUpdater.Apply(profile, e, _decisions.Clock);
+        if (outcome == ApplyOutcome.Duplicate) { sink.OnDuplicate(e); return; }
+        sink.OnLateEvent(e, applied: outcome == ApplyOutcome.Applied);
+        if (outcome != ApplyOutcome.Applied) return;
+        EventsApplied++;
+        // Decisions already taken stand; the late event counts from here on, at the watermark.
+        _decisions.AfterEvent(profile, Watermark, sink);
+        _timers.Schedule(profile, _decisions.NextTimer(profile, Watermark));
+        Drain(sink);
+    }
+
+    private CustomerProfile ProfileOf(string customerId)
+    {
+        ref var slot = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(_profiles, customerId, out _);
+        return slot ??= new CustomerProfile(customerId);
+    }
+
+    /// <summary>Adopts a restored profile (from the changelog) and its pending timer.</summary>
+    public void Restore(CustomerProfile profile)
+    {
+        _profiles[profile.CustomerId] = profile;
+        var at = profile.ScheduledTimerMs;
+        profile.ScheduledTimerMs = CustomerProfile.None;
+        _timers.Schedule(profile, at);
+    }
+}

@@ -1,0 +1,102 @@
+using System.IO.Hashing;
+using System.Runtime.InteropServices;
+using ChurnStream.Domain.Events;
+using ChurnStream.Domain.Time;
+
+namespace ChurnStream.Domain.Profiles;
+
+public enum ApplyOutcome : byte { Applied, Duplicate, BeyondHorizon }
+
+/// <summary>Folds one event into a profile. The only place that writes activity into the buckets.</summary>
+public static class ProfileUpdater
+{
+    public static ApplyOutcome Apply(CustomerProfile p, CustomerEvent e, BucketClock clock)
+    {
+        if (e.EventId is { } id)
+        {
+            var f = Fingerprint(e.Kind, id);
+            if (p.SeenFingerprint(f)) return ApplyOutcome.Duplicate;
+            p.RememberFingerprint(f);
+        }
+
+        var bucket = clock.BucketOf(e.OccurredAtMs);
+        ref var slot = ref p.Activity.Write(bucket, clock.ActivityRingLength);
+        if (System.Runtime.CompilerServices.Unsafe.IsNullRef(ref slot)) return ApplyOutcome.BeyondHorizon;
+
+        if (p.FirstSeenMs == CustomerProfile.None || e.OccurredAtMs < p.FirstSeenMs) p.FirstSeenMs = e.OccurredAtMs;
+
+        switch (e.Kind)
+        {
+            case EventKind.Purchase:
+                ApplyPurchase(p, e, ref slot);
+                break;
+            case EventKind.Complaint:
+            case EventKind.SupportTicket:
+            case EventKind.Feedback:
+                ApplySentiment(p, e, clock);
+                TouchEngagement(p, e);
+                break;
+            case EventKind.Unsubscribe:
+                p.Unsubscribed = true;
+                TouchEngagement(p, e);
+                break;
+            default:
+                slot.Interactions = SaturatingIncrement(slot.Interactions);
+                TouchEngagement(p, e);
+                break;
+        }
+        return ApplyOutcome.Applied;
+    }
+
+    private static void ApplyPurchase(CustomerProfile p, CustomerEvent e, ref ActivityBucket slot)
+    {
+        slot.Spend += (float)e.Amount;
+        p.LifetimeSpend += e.Amount;
+        if (e.IsRefund) return;
+
+        slot.Purchases = SaturatingIncrement(slot.Purchases);
+        p.Orders++;
+        if (p.FirstPurchaseMs == CustomerProfile.None || e.OccurredAtMs < p.FirstPurchaseMs)
+        {
+            p.FirstPurchaseMs = e.OccurredAtMs;
+            p.FirstChannel = e.Channel;
+        }
+        if (p.LastPurchaseMs == CustomerProfile.None || e.OccurredAtMs >= p.LastPurchaseMs)
+        {
+            p.LastPurchaseMs = e.OccurredAtMs;
+            p.LastCategory = e.Category;
+            if (p.Stage == InactivityStage.Lost) p.WonBack = true;
+            p.Stage = InactivityStage.Buying;
+        }
+    }
+
+    private static void ApplySentiment(CustomerProfile p, CustomerEvent e, BucketClock clock)
+    {
+        ref var s = ref p.Sentiment.Write(clock.BucketOf(e.OccurredAtMs), clock.SentimentRingLength);
+        if (System.Runtime.CompilerServices.Unsafe.IsNullRef(ref s)) return; // older than the current window: no longer matters
+        switch (e.Kind)
+        {
+            case EventKind.Complaint: s.Complaints = SaturatingIncrement(s.Complaints); break;
+            case EventKind.SupportTicket: s.SupportTickets = SaturatingIncrement(s.SupportTickets); break;
+            case EventKind.Feedback when e.Score is >= 1 and <= 5 && s.FeedbackScoreSum <= 250:
+                s.FeedbackCount++;
+                s.FeedbackScoreSum += e.Score;
+                break;
+        }
+    }
+
+    private static void TouchEngagement(CustomerProfile p, CustomerEvent e)
+    {
+        if (p.LastEngagementMs == CustomerProfile.None || e.OccurredAtMs > p.LastEngagementMs) p.LastEngagementMs = e.OccurredAtMs;
+    }
+
+    /// <summary>64-bit fingerprint of an event id; the kind is mixed in so a purchase and an engagement never collide.</summary>
+    public static ulong Fingerprint(EventKind kind, string eventId)
+    {
+        var f = XxHash64.HashToUInt64(MemoryMarshal.AsBytes(eventId.AsSpan()), kind == EventKind.Purchase ? 0 : 1);
+        return f == 0 ? 1 : f; // 0 marks an empty fingerprint slot
+    }
+
+    private static ushort SaturatingIncrement(ushort v) => v == ushort.MaxValue ? v : (ushort)(v + 1);
+    private static byte SaturatingIncrement(byte v) => v == byte.MaxValue ? v : (byte)(v + 1);
+}

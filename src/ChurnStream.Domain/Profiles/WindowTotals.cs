@@ -1,0 +1,40 @@
+namespace ChurnStream.Domain.Profiles;
+
+/// <summary>Sums of a customer's buckets over a range of buckets.</summary>
+public readonly record struct WindowTotals(int Purchases, double Spend, int Interactions)
+{
+    public static WindowTotals Over(in BucketRing<ActivityBucket> ring, long fromBucket, long toBucketExclusive)
+    {
+        if (!ring.IsAllocated) return default;
+        int purchases = 0, interactions = 0;
+        double spend = 0;
+        for (var b = fromBucket; b < toBucketExclusive; b++)
+        {
+            var x = ring.Get(b);
+            purchases += x.Purchases;
+            interactions += x.Interactions;
+            spend += x.Spend;
+        }
+        return new WindowTotals(purchases, spend, interactions);
+    }
+}
+
+/// <summary>Complaints and feedback over a range of buckets.</summary>
+public readonly record struct SentimentTotals(int Complaints, int SupportTickets, int FeedbackCount, int FeedbackScoreSum)
+{
+    public double? AverageFeedback => FeedbackCount == 0 ? null : (double)FeedbackScoreSum / FeedbackCount;
+
+    public static SentimentTotals Over(in BucketRing<SentimentBucket> ring, long fromBucket, long toBucketExclusive)
+    {
+        int c = 0, t = 0, n = 0, s = 0;
+        if (ring.IsAllocated)
+        {
+            for (var b = fromBucket; b < toBucketExclusive; b++)
+            {
+                var x = ring.Get(b);
+                c += x.Complaints; t += x.SupportTickets; n += x.FeedbackCount; s += x.FeedbackScoreSum;
+            }
+        }
+        return new SentimentTotals(c, t, n, s);
+    }
+}

@@ -1,0 +1,34 @@
+namespace ChurnStream.Domain.Rules;
+
+public enum AlertKind : byte
+{
+    FrequencyDecline = 0,
+    SpendDecline = 1,
+    EngagementDecline = 2,
+    Dissatisfaction = 3,
+    Inactivity = 4,
+}
+
+public enum Severity : byte { Low = 0, Medium, High, Critical }
+
+public static class AlertNames
+{
+    public static string Name(this AlertKind k) => k switch
+    {
+        AlertKind.FrequencyDecline => "frequency_decline",
+        AlertKind.SpendDecline => "spend_decline",
+        AlertKind.EngagementDecline => "engagement_decline",
+        AlertKind.Dissatisfaction => "dissatisfaction",
+        AlertKind.Inactivity => "inactivity",
+        _ => throw new ArgumentOutOfRangeException(nameof(k)),
+    };
+
+    public static string Name(this Severity s) => s switch
+    {
+        Severity.Low => "low",
+        Severity.Medium => "medium",
+        Severity.High => "high",
+        Severity.Critical => "critical",
+        _ => throw new ArgumentOutOfRangeException(nameof(s)),
+    };
+}
