@@ -80,7 +80,13 @@ public sealed class DeclineRuleOptions
     /// </summary>
     public double MinExpectedCurrentCount { get; set; } = 1.5;
 
-    /// <summary>Fires when current rate / baseline rate is at or below this.</summary>
+    /// <summary>
+    /// Events of prior added to both the current count and the count the baseline predicts before taking their
+    /// ratio (Laplace smoothing); 0 compares the raw rates. Small counts are noisy, and this keeps them honest.
+    /// </summary>
+    public double PriorCount { get; set; } = 1;
+
+    /// <summary>Fires when the (smoothed) current / expected ratio is at or below this.</summary>
     public double RatioThreshold { get; set; } = 0.5;
 
     /// <summary>Re-arms when the ratio is back at or above this (hysteresis, so a customer on the edge does not flap).</summary>
@@ -90,6 +96,7 @@ public sealed class DeclineRuleOptions
     {
         if (MinBaselineCount < 1) errors.Add($"{path}:MinBaselineCount must be at least 1 (is {MinBaselineCount}).");
         if (!(MinExpectedCurrentCount >= 0)) errors.Add($"{path}:MinExpectedCurrentCount must be 0 or more (is {MinExpectedCurrentCount}).");
+        if (!(PriorCount >= 0 && PriorCount <= 100)) errors.Add($"{path}:PriorCount must be between 0 and 100 (is {PriorCount}).");
         if (!(RatioThreshold > 0 && RatioThreshold < 1)) errors.Add($"{path}:RatioThreshold must be between 0 and 1, exclusive (is {RatioThreshold}).");
         if (!(RecoveryRatio > RatioThreshold)) errors.Add($"{path}:RecoveryRatio ({RecoveryRatio}) must be greater than RatioThreshold ({RatioThreshold}).");
     }

@@ -12,7 +12,8 @@ public readonly record struct DeclineFinding(
 /// Frequency, spend and engagement decline: the rate over the current window against the rate over the
 /// baseline window right before it, both ending at a bucket boundary. A baseline is real when it counted at
 /// least <see cref="DeclineRuleOptions.MinBaselineCount"/> events and predicts at least
-/// <see cref="DeclineRuleOptions.MinExpectedCurrentCount"/> in the current window.
+/// <see cref="DeclineRuleOptions.MinExpectedCurrentCount"/> in the current window. The ratio compared with the
+/// threshold is smoothed: (current + k typical events) / (expected + k typical events), k = PriorCount.
 /// </summary>
 public static class DeclineRule
 {
@@ -52,7 +53,11 @@ public static class DeclineRule
         if (!hasBaseline)
             return new DeclineFinding(currentRate, baselineRate, double.NaN, HasBaseline: false, Holds: false, Recovered: true);
 
-        var ratio = currentRate / baselineRate;
+        // Shrink both sides towards each other by a prior of PriorCount typical events, so that a customer who
+        // buys every two weeks is not 'declining' because one 30-day window happened to hold one purchase.
+        var typical = baselineMeasure / baselineCount;
+        var prior = rule.PriorCount * typical;
+        var ratio = (currentMeasure + prior) / (baselineRate * currentDays + prior);
         return new DeclineFinding(currentRate, baselineRate, ratio, HasBaseline: true,
             Holds: ratio <= rule.RatioThreshold, Recovered: ratio >= rule.RecoveryRatio);
     }

@@ -1,0 +1,35 @@
+using ChurnStream.Domain.Events;
+using ChurnStream.Domain.Options;
+using ChurnStream.Domain.Outputs;
+using ChurnStream.Domain.Partitioning;
+
+namespace ChurnStream.Domain.Engine;
+
+/// <summary>
+/// The stream's layout without Kafka: events go to the partition that owns their customer (Java murmur2 of the
+/// customer id), each partition with its own engine and watermark, purchases and engagements as separate inputs.
+/// Used for backfills from files and to check the engine against a known population.
+/// </summary>
+public sealed class PartitionedEngine
+{
+    private readonly PartitionEngine[] _partitions;
+
+    public PartitionedEngine(DetectionOptions options, int partitionCount)
+    {
+        if (partitionCount < 1) throw new ArgumentOutOfRangeException(nameof(partitionCount), "at least one partition");
+        _partitions = Enumerable.Range(0, partitionCount).Select(_ => new PartitionEngine(options, inputCount: 2)).ToArray();
+    }
+
+    public IReadOnlyList<PartitionEngine> Partitions => _partitions;
+
+    public void Accept(CustomerEvent e, IDecisionSink sink)
+    {
+        var p = Murmur2Partitioner.PartitionFor(e.CustomerId, _partitions.Length);
+        _partitions[p].Accept(e, e.IsPurchase ? 0 : 1, sink);
+    }
+
+    public void Flush(IDecisionSink sink)
+    {
+        foreach (var p in _partitions) p.Flush(sink);
+    }
+}

@@ -1,0 +1,55 @@
+using Confluent.Kafka;
+using ChurnStream.Kafka.Options;
+
+namespace ChurnStream.Kafka;
+
+/// <summary>
+/// Builds every client's librdkafka configuration: ChurnStream's own settings first, then the pass-through
+/// <c>Kafka:Properties</c> (security, tuning), which win.
+/// </summary>
+public static class ClientConfigs
+{
+    public static Dictionary<string, string> Common(KafkaOptions o)
+    {
+        var c = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["bootstrap.servers"] = o.BootstrapServers,
+            ["client.id"] = "churnstream",
+        };
+        foreach (var (k, v) in o.Properties) c[k] = v;
+        return c;
+    }
+
+    public static ConsumerConfig Consumer(KafkaOptions o, string groupId)
+    {
+        var c = new ConsumerConfig(Common(o))
+        {
+            GroupId = groupId,
+            EnableAutoCommit = false,
+            EnableAutoOffsetStore = false,
+            AutoOffsetReset = AutoOffsetReset.Earliest,
+            EnablePartitionEof = true,
+            // Range keeps partition p of every input on the same instance: the co-partitioning the state relies on.
+            PartitionAssignmentStrategy = PartitionAssignmentStrategy.Range,
+            IsolationLevel = IsolationLevel.ReadCommitted,
+            SessionTimeoutMs = 10_000,
+            StatisticsIntervalMs = 5_000,
+        };
+        foreach (var (k, v) in o.Properties) c.Set(k, v);
+        return c;
+    }
+
+    public static ProducerConfig Producer(KafkaOptions o)
+    {
+        var c = new ProducerConfig(Common(o))
+        {
+            EnableIdempotence = true,
+            Acks = Acks.All,
+            LingerMs = 5,
+            // The Java client's partitioner, so consumers in any language find a customer's records where they expect them.
+            Partitioner = Partitioner.Murmur2Random,
+        };
+        foreach (var (k, v) in o.Properties) c.Set(k, v);
+        return c;
+    }
+}

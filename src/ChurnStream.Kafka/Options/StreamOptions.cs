@@ -1,0 +1,98 @@
+using ChurnStream.Domain.Options;
+
+namespace ChurnStream.Kafka.Options;
+
+/// <summary>The names of every topic ChurnStream reads or writes.</summary>
+public sealed class TopicOptions
+{
+    public string Purchases { get; set; } = "purchases";
+    public string Engagements { get; set; } = "engagements";
+    public string Alerts { get; set; } = "churn-alerts";
+    public string Segments { get; set; } = "customer-segments";
+    public string DeadLetter { get; set; } = "churnstream-dlq";
+    public string Repartition { get; set; } = "churnstream-repartition";
+
+    public IEnumerable<string> Inputs => [Purchases, Engagements, Repartition];
+    public IEnumerable<string> Outputs => [Alerts, Segments, DeadLetter];
+    public IEnumerable<string> All => [Purchases, Engagements, Repartition, Alerts, Segments, DeadLetter];
+
+    internal void Validate(List<string> errors)
+    {
+        var names = All.ToList();
+        foreach (var n in names)
+            if (string.IsNullOrWhiteSpace(n) || n.Length > 249 || n.Any(c => !(char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-')))
+                errors.Add($"Topics: '{n}' is not a valid Kafka topic name (letters, digits, '.', '_', '-', at most 249).");
+        if (names.Distinct(StringComparer.Ordinal).Count() != names.Count)
+            errors.Add("Topics: every topic must have its own name (two settings under Topics name the same topic).");
+    }
+}
+
+/// <summary>Connection and delivery settings.</summary>
+public sealed class KafkaOptions
+{
+    public string BootstrapServers { get; set; } = "";
+    public string GroupId { get; set; } = "churnstream";
+
+    /// <summary>How often produced outputs are flushed and the consumed positions committed.</summary>
+    public int CommitIntervalMs { get; set; } = 100;
+
+    /// <summary>Create missing topics at start-up (a real cluster with CreateTopics permission).</summary>
+    public bool CreateTopics { get; set; }
+
+    /// <summary>Partitions and replication of topics created by ChurnStream.</summary>
+    public int Partitions { get; set; } = 6;
+    public short ReplicationFactor { get; set; } = 1;
+
+    /// <summary>Any librdkafka property (security.protocol, sasl.*, ssl.*, tuning), applied to every client.</summary>
+    public Dictionary<string, string> Properties { get; set; } = new(StringComparer.Ordinal);
+
+    internal void Validate(List<string> errors)
+    {
+        if (string.IsNullOrWhiteSpace(BootstrapServers))
+            errors.Add("Kafka:BootstrapServers is empty: pass --bootstrap-servers host:port (or set Kafka__BootstrapServers).");
+        if (string.IsNullOrWhiteSpace(GroupId)) errors.Add("Kafka:GroupId must not be empty.");
+        if (CommitIntervalMs is < 10 or > 60_000) errors.Add($"Kafka:CommitIntervalMs must be between 10 and 60000 (is {CommitIntervalMs}).");
+        if (Partitions is < 1 or > 10_000) errors.Add($"Kafka:Partitions must be between 1 and 10000 (is {Partitions}).");
+        if (ReplicationFactor < 1) errors.Add($"Kafka:ReplicationFactor must be at least 1 (is {ReplicationFactor}).");
+    }
+}
+
+/// <summary>How event time relates to the wall clock in a live service.</summary>
+public sealed class ClockOptions
+{
+    /// <summary>
+    /// Advance a quiet partition's watermark with the wall clock, so customers who went quiet are still detected
+    /// when traffic stops. Only for partitions whose event time is near the wall clock (a live stream), never for
+    /// historic data being replayed.
+    /// </summary>
+    public bool IdleAdvance { get; set; } = true;
+    public int IdleAdvanceAfterSeconds { get; set; } = 30;
+
+    /// <summary>Events further than this in the future of the wall clock are rejected (absurd_timestamp); 0 disables.</summary>
+    public double MaxFutureSkewHours { get; set; } = 24;
+
+    internal void Validate(List<string> errors)
+    {
+        if (IdleAdvanceAfterSeconds < 1) errors.Add($"Clock:IdleAdvanceAfterSeconds must be at least 1 (is {IdleAdvanceAfterSeconds}).");
+        if (MaxFutureSkewHours < 0) errors.Add($"Clock:MaxFutureSkewHours must be 0 or more (is {MaxFutureSkewHours}).");
+    }
+}
+
+/// <summary>All settings of the stream service, validated together at start-up.</summary>
+public sealed class StreamOptions
+{
+    public KafkaOptions Kafka { get; set; } = new();
+    public TopicOptions Topics { get; set; } = new();
+    public DetectionOptions Detection { get; set; } = new();
+    public ClockOptions Clock { get; set; } = new();
+
+    public IReadOnlyList<string> Validate()
+    {
+        var errors = new List<string>();
+        Kafka.Validate(errors);
+        Topics.Validate(errors);
+        Clock.Validate(errors);
+        errors.AddRange(Detection.Validate());
+        return errors;
+    }
+}

@@ -1,0 +1,14 @@
+namespace ChurnStream.Kafka.Processing;
+
+/// <summary>Headers ChurnStream writes: on DLQ records (why and where from) and on repartitioned events.</summary>
+public static class HeaderNames
+{
+    public const string ErrorReason = "churnstream.error.reason";
+    public const string ErrorDetail = "churnstream.error.detail";
+    public const string SourceTopic = "churnstream.source.topic";
+    public const string SourcePartition = "churnstream.source.partition";
+    public const string SourceOffset = "churnstream.source.offset";
+
+    /// <summary>On a repartitioned event: which input contract it follows (<c>purchases</c> or <c>engagements</c>).</summary>
+    public const string Contract = "churnstream.contract";
+}

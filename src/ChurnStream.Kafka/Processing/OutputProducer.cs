@@ -1,0 +1,101 @@
+using System.Text;
+using Confluent.Kafka;
+using ChurnStream.Domain.Codec;
+using ChurnStream.Domain.Outputs;
+using ChurnStream.Kafka.Options;
+using ChurnStream.Observability;
+
+namespace ChurnStream.Kafka.Processing;
+
+/// <summary>
+/// Decision to bytes to Kafka: alerts, segment changes, dead letters and repartitioned events, all through one
+/// idempotent producer. Delivery failures are remembered so that positions are never committed past them.
+/// </summary>
+public sealed class OutputProducer : IDisposable
+{
+    private readonly IProducer<byte[], byte[]> _producer;
+    private readonly TopicOptions _topics;
+    private readonly ChurnStreamMetrics _metrics;
+    private readonly Action<DeliveryReport<byte[], byte[]>> _onDelivery;
+    private volatile string? _deliveryFailure;
+
+    public OutputProducer(IProducer<byte[], byte[]> producer, TopicOptions topics, ChurnStreamMetrics metrics)
+    {
+        _producer = producer;
+        _topics = topics;
+        _metrics = metrics;
+        _onDelivery = OnDelivery;
+    }
+
+    /// <summary>The first delivery that failed for good since the last check, if any.</summary>
+    public string? DeliveryFailure => _deliveryFailure;
+
+    public void Alert(ChurnAlert alert, Timestamp sourceAppendTime)
+    {
+        Produce(_topics.Alerts, Encoding.UTF8.GetBytes(alert.CustomerId), OutputJson.Serialize(alert), null);
+        _metrics.AlertEmitted(Domain.Rules.AlertNames.Name(alert.Kind), Domain.Rules.AlertNames.Name(alert.Severity));
+        RecordLatency(sourceAppendTime);
+    }
+
+    public void SegmentChange(SegmentChange change, Timestamp sourceAppendTime)
+    {
+        Produce(_topics.Segments, Encoding.UTF8.GetBytes(change.CustomerId), OutputJson.Serialize(change), null);
+        foreach (var t in change.Changes)
+            _metrics.SegmentChanged(Domain.Segments.SegmentNames.Name(t.Dimension), t.To);
+        RecordLatency(sourceAppendTime);
+    }
+
+    /// <summary>The original bytes and headers, plus headers naming the reason and the source position.</summary>
+    public void DeadLetter(ConsumeResult<byte[], byte[]> source, Rejection rejection)
+    {
+        var headers = new Headers();
+        if (source.Message.Headers is { } original)
+            foreach (var h in original) headers.Add(h.Key, h.GetValueBytes());
+        headers.Add(HeaderNames.ErrorReason, Encoding.UTF8.GetBytes(rejection.Reason.Name()));
+        headers.Add(HeaderNames.ErrorDetail, Encoding.UTF8.GetBytes(rejection.Detail));
+        headers.Add(HeaderNames.SourceTopic, Encoding.UTF8.GetBytes(source.Topic));
+        headers.Add(HeaderNames.SourcePartition, Encoding.UTF8.GetBytes(source.Partition.Value.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        headers.Add(HeaderNames.SourceOffset, Encoding.UTF8.GetBytes(source.Offset.Value.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        Produce(_topics.DeadLetter, source.Message.Key, source.Message.Value ?? [], headers);
+        _metrics.EventRejected(rejection.Reason.Name());
+        _metrics.DlqRecord(rejection.Reason.Name());
+    }
+
+    /// <summary>Sends an event to the partition that owns its customer, keyed by the customer, with its contract named.</summary>
+    public void Repartition(ConsumeResult<byte[], byte[]> source, string customerId, int owner, InputTopic contract)
+    {
+        var headers = new Headers
+        {
+            { HeaderNames.Contract, Encoding.UTF8.GetBytes(contract == InputTopic.Purchases ? "purchases" : "engagements") },
+        };
+        _producer.Produce(new TopicPartition(_topics.Repartition, new Partition(owner)),
+            new Message<byte[], byte[]> { Key = Encoding.UTF8.GetBytes(customerId), Value = source.Message.Value, Headers = headers, Timestamp = source.Message.Timestamp },
+            _onDelivery);
+    }
+
+    /// <summary>Waits until everything produced so far is acknowledged; false when some still is not after <paramref name="timeout"/>.</summary>
+    public bool Flush(TimeSpan timeout) => _producer.Flush(timeout) == 0;
+
+    public void Poll() => _producer.Poll(TimeSpan.Zero);
+
+    private void Produce(string topic, byte[]? key, byte[] value, Headers? headers) =>
+        _producer.Produce(topic, new Message<byte[], byte[]> { Key = key!, Value = value, Headers = headers }, _onDelivery);
+
+    private void RecordLatency(Timestamp appendTime)
+    {
+        if (appendTime.Type == TimestampType.NotAvailable) return;
+        var seconds = (DateTime.UtcNow - appendTime.UtcDateTime).TotalSeconds;
+        if (seconds >= 0) _metrics.ProcessingLatency(seconds);
+    }
+
+    private void OnDelivery(DeliveryReport<byte[], byte[]> report)
+    {
+        if (report.Error.IsError)
+        {
+            _metrics.ProduceError();
+            _deliveryFailure ??= $"delivery to {report.Topic} failed: {report.Error.Reason} ({report.Error.Code})";
+        }
+    }
+
+    public void Dispose() => _producer.Dispose();
+}
