@@ -96,7 +96,6 @@ public sealed class TestKafka : IDisposable
         SocketTimeoutMs = 5_000,
         ReconnectBackoffMs = 50,
         ReconnectBackoffMaxMs = 500,
-        TopicMetadataRefreshIntervalMs = 1_000,
         FetchWaitMaxMs = 50,
     };
 

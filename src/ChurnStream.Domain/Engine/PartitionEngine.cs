@@ -11,7 +11,8 @@ namespace ChurnStream.Domain.Engine;
 /// event-time order, the watermark, and the timers that fire on the absence of events.
 /// <para>
 /// Each input (purchases, engagements, repartition) keeps its own largest event time; the watermark is the
-/// smallest of those over the inputs that are not idle, minus the allowed lateness, and never goes back.
+/// smallest of those over the inputs that are not idle, minus the allowed lateness, and never goes back. An
+/// input that has delivered nothing and is not known to be idle holds the watermark where it is (as in Flink).
 /// Events wait in the buffer until the watermark passes them, and are then applied interleaved with due
 /// timers in time order (a timer at instant T sees the events before T). So, for events within the lateness
 /// bound, the outcome does not depend on the order they arrived in. An event behind the watermark is late:
@@ -29,7 +30,7 @@ public sealed class PartitionEngine
     private readonly long _latenessMs;
     private readonly long _horizonMs;
 
-    public PartitionEngine(DetectionOptions options, int inputCount = 2)
+    public PartitionEngine(DetectionOptions options, int inputCount = 1)
     {
         var errors = options.Validate();
         if (errors.Count > 0) throw new ArgumentException(string.Join(Environment.NewLine, errors), nameof(options));
@@ -88,9 +89,11 @@ public sealed class PartitionEngine
         long activeMin = long.MaxValue, seenMax = CustomerProfile.None;
         for (var i = 0; i < _inputMax.Length; i++)
         {
-            if (_inputMax[i] == CustomerProfile.None) continue;
+            if (_inputIdle[i]) { seenMax = Math.Max(seenMax, _inputMax[i]); continue; }
+            // An input that has not delivered anything yet may still hold the oldest events: wait for it.
+            if (_inputMax[i] == CustomerProfile.None) return CustomerProfile.None;
             seenMax = Math.Max(seenMax, _inputMax[i]);
-            if (!_inputIdle[i]) activeMin = Math.Min(activeMin, _inputMax[i]);
+            activeMin = Math.Min(activeMin, _inputMax[i]);
         }
         var basis = activeMin != long.MaxValue ? activeMin : seenMax;
         return basis == CustomerProfile.None ? CustomerProfile.None : basis - _latenessMs;

@@ -7,7 +7,7 @@ namespace ChurnStream.Domain.Engine;
 
 /// <summary>
 /// The stream's layout without Kafka: events go to the partition that owns their customer (Java murmur2 of the
-/// customer id), each partition with its own engine and watermark, purchases and engagements as separate inputs.
+/// customer id), each partition with its own engine and watermark, over one time-ordered input (a file, a merged history).
 /// Used for backfills from files and to check the engine against a known population.
 /// </summary>
 public sealed class PartitionedEngine
@@ -17,7 +17,7 @@ public sealed class PartitionedEngine
     public PartitionedEngine(DetectionOptions options, int partitionCount)
     {
         if (partitionCount < 1) throw new ArgumentOutOfRangeException(nameof(partitionCount), "at least one partition");
-        _partitions = Enumerable.Range(0, partitionCount).Select(_ => new PartitionEngine(options, inputCount: 2)).ToArray();
+        _partitions = Enumerable.Range(0, partitionCount).Select(_ => new PartitionEngine(options, inputCount: 1)).ToArray();
     }
 
     public IReadOnlyList<PartitionEngine> Partitions => _partitions;
@@ -25,7 +25,7 @@ public sealed class PartitionedEngine
     public void Accept(CustomerEvent e, IDecisionSink sink)
     {
         var p = Murmur2Partitioner.PartitionFor(e.CustomerId, _partitions.Length);
-        _partitions[p].Accept(e, e.IsPurchase ? 0 : 1, sink);
+        _partitions[p].Accept(e, 0, sink);
     }
 
     public void Flush(IDecisionSink sink)

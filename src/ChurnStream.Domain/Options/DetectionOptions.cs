@@ -55,6 +55,9 @@ public sealed class DetectionOptions
         Require(HorizonDays <= 730, $"Detection: CurrentWindowDays + BaselineWindowDays must be at most 730 days (is {HorizonDays}).");
         Require(AllowedLatenessHours is >= 0 and <= 24 * 7,
             $"Detection:AllowedLatenessHours must be between 0 and 168 (is {AllowedLatenessHours}).");
+        foreach (var (name, rule) in new[] { ("Frequency", Frequency), ("Spend", Spend), ("Engagement", Engagement) })
+            if (rule.MinBaselineDays > BaselineWindowDays)
+                errors.Add($"Detection:{name}:MinBaselineDays ({rule.MinBaselineDays}) must be at most Detection:BaselineWindowDays ({BaselineWindowDays}).");
         Frequency.Validate("Detection:Frequency", errors);
         Spend.Validate("Detection:Spend", errors);
         Engagement.Validate("Detection:Engagement", errors);
@@ -73,6 +76,12 @@ public sealed class DeclineRuleOptions
 
     /// <summary>A real baseline: at least this many purchases (or engagement events) in the baseline window.</summary>
     public int MinBaselineCount { get; set; } = 3;
+
+    /// <summary>
+    /// And the customer must have been known for at least this many days of the baseline window: a 'normal' seen
+    /// over two weeks is noise. At most the baseline window's length.
+    /// </summary>
+    public int MinBaselineDays { get; set; } = 90;
 
     /// <summary>
     /// The baseline rate must predict at least this many events in the current window; below it an empty current
@@ -95,6 +104,7 @@ public sealed class DeclineRuleOptions
     internal void Validate(string path, List<string> errors)
     {
         if (MinBaselineCount < 1) errors.Add($"{path}:MinBaselineCount must be at least 1 (is {MinBaselineCount}).");
+        if (MinBaselineDays < 1) errors.Add($"{path}:MinBaselineDays must be at least 1 (is {MinBaselineDays}).");
         if (!(MinExpectedCurrentCount >= 0)) errors.Add($"{path}:MinExpectedCurrentCount must be 0 or more (is {MinExpectedCurrentCount}).");
         if (!(PriorCount >= 0 && PriorCount <= 100)) errors.Add($"{path}:PriorCount must be between 0 and 100 (is {PriorCount}).");
         if (!(RatioThreshold > 0 && RatioThreshold < 1)) errors.Add($"{path}:RatioThreshold must be between 0 and 1, exclusive (is {RatioThreshold}).");

@@ -27,7 +27,7 @@ public static class DeclineRule
         // Only the part of the baseline window the customer has existed for counts towards its length.
         var firstBucket = clock.BucketOf(p.FirstSeenMs);
         var observedBaselineBuckets = Math.Clamp(currentStart - Math.Max(firstBucket, baselineStart), 0, clock.BaselineBuckets);
-        if (!rule.Enabled || observedBaselineBuckets == 0)
+        if (!rule.Enabled || observedBaselineBuckets == 0 || observedBaselineBuckets * options.BucketDays < rule.MinBaselineDays)
             return new DeclineFinding(0, 0, double.NaN, HasBaseline: false, Holds: false, Recovered: true);
 
         var current = WindowTotals.Over(p.Activity, currentStart, boundaryBucket);

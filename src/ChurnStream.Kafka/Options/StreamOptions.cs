@@ -49,7 +49,7 @@ public sealed class KafkaOptions
     internal void Validate(List<string> errors)
     {
         if (string.IsNullOrWhiteSpace(BootstrapServers))
-            errors.Add("Kafka:BootstrapServers is empty: pass --bootstrap-servers host:port (or set Kafka__BootstrapServers).");
+            errors.Add("Kafka:BootstrapServers is empty: pass --bootstrap-servers host:port (or set CHURNSTREAM_Kafka__BootstrapServers).");
         if (string.IsNullOrWhiteSpace(GroupId)) errors.Add("Kafka:GroupId must not be empty.");
         if (CommitIntervalMs is < 10 or > 60_000) errors.Add($"Kafka:CommitIntervalMs must be between 10 and 60000 (is {CommitIntervalMs}).");
         if (Partitions is < 1 or > 10_000) errors.Add($"Kafka:Partitions must be between 1 and 10000 (is {Partitions}).");
