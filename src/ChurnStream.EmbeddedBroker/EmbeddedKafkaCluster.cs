@@ -8,26 +8,30 @@ namespace ChurnStream.EmbeddedBroker;
 /// client (Confluent.Kafka, kcat) can connect to <see cref="BootstrapServers"/> over TCP on localhost.
 /// </summary>
 /// <remarks>
-/// What the librdkafka 2.0.2 mock cluster cannot do (marked [verified] where a test in
-/// ChurnStream.EmbeddedBroker.Tests pins the behaviour down):
+/// What the librdkafka 2.0.2 mock cluster cannot do, or does differently from a real broker. [verified] marks
+/// behaviour pinned down by a test in ChurnStream.EmbeddedBroker.Tests (MockLimitationSpecs and others),
+/// [seen] behaviour observed by hand with kcat / debug logs, the rest is from librdkafka's documentation:
 /// <list type="bullet">
-/// <item>No admin API: CreateTopics/DeleteTopics/DescribeConfigs etc. are not served
-/// [verified: AdminClient.CreateTopicsAsync fails]. Create topics with <see cref="CreateTopic"/>.
-/// Unknown topics are auto-created on first use with 4 partitions (the mock's default).</item>
+/// <item>No admin API: CreateTopics (and DeleteTopics, DescribeConfigs, ...) is not served [verified:
+/// AdminClient.CreateTopicsAsync fails]. Create topics with <see cref="CreateTopic"/>.</item>
+/// <item>Unknown topics are auto-created on first use with 4 partitions [verified]; the partition-level calls
+/// (<see cref="SetPartitionLeader"/>, <see cref="SetPartitionFollower"/>) also silently create an unknown topic [seen].</item>
+/// <item>The replication factor is not honoured: every partition lists all brokers as replicas and ISR [seen];
+/// replication is metadata only, a broker taken down loses nothing, and leadership never moves by itself
+/// (use <see cref="SetPartitionLeader"/>) [verified].</item>
 /// <item>No log compaction and no retention: every record stays forever, keys are never collapsed.</item>
-/// <item>EndTxn writes no control markers and the mock keeps no transaction state in the log, so
-/// <c>isolation.level=read_committed</c> hides nothing: records of aborted transactions are delivered
-/// [verified].</item>
-/// <item>TxnOffsetCommit (SendOffsetsToTransaction) is acknowledged but stores nothing: a committed
-/// transaction leaves the group's committed offsets unchanged [verified].</item>
-/// <item>Replication is simulated: "replicas" are metadata only; a broker taken down loses nothing, and
-/// partition leadership does not move by itself (use <see cref="SetPartitionLeader"/>).</item>
-/// <item>Group coordination is simplified: the first join of a group waits about 3 s
-/// (like <c>group.initial.rebalance.delay.ms</c>); only the client-side assignors are supported.</item>
+/// <item>EndTxn writes no control markers, so <c>isolation.level=read_committed</c> hides nothing: records of
+/// aborted transactions are delivered [verified].</item>
+/// <item>TxnOffsetCommit (SendOffsetsToTransaction) is acknowledged but stores nothing: a committed transaction
+/// leaves the group's committed offsets unchanged [verified]. Plain OffsetCommit is stored [verified].</item>
+/// <item>Group coordination is slow and simplified: the first JoinGroup of a group is answered after ~3 s, a
+/// JoinGroup after a member left after ~5 s [seen]. With a short <c>topic.metadata.refresh.interval.ms</c>
+/// (1 s) librdkafka 2.0.2 consumers were seen stuck in a rejoin loop against the mock; keep the default.</item>
 /// </list>
-/// The only mock-cluster configuration librdkafka 2.0.2 knows is <c>test.mock.num.brokers</c> and
-/// <c>test.mock.broker.rtt</c>; neither is needed here (the broker count is passed to
-/// <c>rd_kafka_mock_cluster_new</c>, an artificial RTT only slows tests down; see <see cref="SetBrokerRtt"/>).
+/// The only mock-cluster configuration properties librdkafka 2.0.2 knows are <c>test.mock.num.brokers</c> and
+/// <c>test.mock.broker.rtt</c>, which make a client create its own mock cluster; neither is used here (the
+/// broker count goes to <c>rd_kafka_mock_cluster_new</c>, an artificial RTT only slows tests down; see
+/// <see cref="SetBrokerRtt"/>). The host handle logs warnings and errors only (<c>log_level=4</c>).
 /// </remarks>
 public sealed class EmbeddedKafkaCluster : IDisposable
 {
@@ -70,7 +74,7 @@ public sealed class EmbeddedKafkaCluster : IDisposable
     }
 
     /// <summary>
-    /// Creates <paramref name="name"/> with <paramref name="partitions"/> partitions, led round-robin by the brokers.
+    /// Creates <paramref name="name"/> with <paramref name="partitions"/> partitions (leaders spread over the brokers).
     /// Throws <see cref="EmbeddedKafkaException"/> when the mock refuses (e.g. the topic exists,
     /// <paramref name="replicationFactor"/> exceeds <see cref="BrokerCount"/>).
     /// </summary>

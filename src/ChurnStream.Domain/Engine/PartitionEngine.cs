@@ -25,8 +25,9 @@ public sealed class PartitionEngine
     private readonly PriorityQueue<CustomerEvent, CustomerEvent> _buffer = new(EventTimeOrder.Instance);
     private readonly TimerQueue _timers = new();
     private readonly CustomerDecisions _decisions;
-    private readonly long[] _inputMax;
+    private readonly long[] _inputWatermark;
     private readonly bool[] _inputIdle;
+    private readonly bool[] _watermarkDriven;
     private readonly long _latenessMs;
     private readonly long _horizonMs;
 
@@ -35,8 +36,9 @@ public sealed class PartitionEngine
         var errors = options.Validate();
         if (errors.Count > 0) throw new ArgumentException(string.Join(Environment.NewLine, errors), nameof(options));
         _decisions = new CustomerDecisions(options, new BucketClock(options));
-        _inputMax = Enumerable.Repeat(CustomerProfile.None, inputCount).ToArray();
+        _inputWatermark = Enumerable.Repeat(CustomerProfile.None, inputCount).ToArray();
         _inputIdle = new bool[inputCount];
+        _watermarkDriven = new bool[inputCount];
         _latenessMs = (long)(options.AllowedLatenessHours * EventTime.MillisPerHour);
         _horizonMs = options.HorizonDays * EventTime.MillisPerDay;
     }
@@ -58,11 +60,45 @@ public sealed class PartitionEngine
             return;
         }
         _buffer.Enqueue(e, e);
-        if (e.OccurredAtMs > _inputMax[input]) _inputMax[input] = e.OccurredAtMs;
         if (e.OccurredAtMs > MaxEventTime) MaxEventTime = e.OccurredAtMs;
-        _inputIdle[input] = false;
-        AdvanceTo(CandidateWatermark(), sink);
+        if (!_watermarkDriven[input])
+        {
+            var own = e.OccurredAtMs - _latenessMs;
+            if (own > _inputWatermark[input]) _inputWatermark[input] = own;
+            _inputIdle[input] = false;
+        }
+        AdvanceTo(CandidateWatermark(includeWatermarkDriven: true), sink);
     }
+
+    /// <summary>
+    /// Makes <paramref name="input"/> advance only by <see cref="ObserveInputWatermark"/>, not by its events' times:
+    /// for an input fed by other partitions (the repartition topic), whose progress they announce themselves.
+    /// </summary>
+    public void DriveByWatermarks(int input) => _watermarkDriven[input] = true;
+
+    /// <summary>An upstream's promise that <paramref name="input"/> brings no more events before <paramref name="watermarkMs"/>.</summary>
+    public void ObserveInputWatermark(int input, long watermarkMs, IDecisionSink sink)
+    {
+        if (watermarkMs > _inputWatermark[input]) _inputWatermark[input] = watermarkMs;
+        _inputIdle[input] = false;
+        AdvanceTo(CandidateWatermark(includeWatermarkDriven: true), sink);
+    }
+
+    /// <summary>
+    /// The watermark of this partition's own inputs alone (not those driven by upstream watermarks): what it can
+    /// promise the partitions it forwards events to.
+    /// </summary>
+    public long OwnInputsWatermark
+    {
+        get
+        {
+            var candidate = CandidateWatermark(includeWatermarkDriven: false);
+            if (candidate > _ownInputsWatermark) _ownInputsWatermark = candidate;
+            return _ownInputsWatermark;
+        }
+    }
+
+    private long _ownInputsWatermark = CustomerProfile.None;
 
     /// <summary>
     /// An input with nothing to read (at the end of its partition) stops holding the watermark back; it holds it
@@ -72,31 +108,39 @@ public sealed class PartitionEngine
     {
         if (_inputIdle[input] == idle) return;
         _inputIdle[input] = idle;
-        AdvanceTo(CandidateWatermark(), sink);
+        AdvanceTo(CandidateWatermark(includeWatermarkDriven: true), sink);
     }
 
+    public bool IsInputIdle(int input) => _inputIdle[input];
+
     /// <summary>Moves the watermark forward from outside (a quiet partition in real time); never moves it back.</summary>
-    public void AdvanceWatermarkTo(long watermarkMs, IDecisionSink sink) => AdvanceTo(watermarkMs, sink);
+    public void AdvanceWatermarkTo(long watermarkMs, IDecisionSink sink)
+    {
+        if (watermarkMs > _ownInputsWatermark) _ownInputsWatermark = watermarkMs;
+        AdvanceTo(watermarkMs, sink);
+    }
 
     /// <summary>End of a bounded input: applies every buffered event and fires the timers up to the last event time seen.</summary>
     public void Flush(IDecisionSink sink)
     {
-        if (MaxEventTime != CustomerProfile.None) AdvanceTo(MaxEventTime, sink);
+        if (MaxEventTime == CustomerProfile.None) return;
+        AdvanceTo(MaxEventTime, sink);
+        Drain(sink, final: true);
     }
 
-    private long CandidateWatermark()
+    private long CandidateWatermark(bool includeWatermarkDriven)
     {
         long activeMin = long.MaxValue, seenMax = CustomerProfile.None;
-        for (var i = 0; i < _inputMax.Length; i++)
+        for (var i = 0; i < _inputWatermark.Length; i++)
         {
-            if (_inputIdle[i]) { seenMax = Math.Max(seenMax, _inputMax[i]); continue; }
-            // An input that has not delivered anything yet may still hold the oldest events: wait for it.
-            if (_inputMax[i] == CustomerProfile.None) return CustomerProfile.None;
-            seenMax = Math.Max(seenMax, _inputMax[i]);
-            activeMin = Math.Min(activeMin, _inputMax[i]);
+            if (_watermarkDriven[i] && !includeWatermarkDriven) continue;
+            if (_inputIdle[i]) { seenMax = Math.Max(seenMax, _inputWatermark[i]); continue; }
+            // An input that has delivered nothing yet may still hold the oldest events: wait for it.
+            if (_inputWatermark[i] == CustomerProfile.None) return CustomerProfile.None;
+            seenMax = Math.Max(seenMax, _inputWatermark[i]);
+            activeMin = Math.Min(activeMin, _inputWatermark[i]);
         }
-        var basis = activeMin != long.MaxValue ? activeMin : seenMax;
-        return basis == CustomerProfile.None ? CustomerProfile.None : basis - _latenessMs;
+        return activeMin != long.MaxValue ? activeMin : seenMax;
     }
 
     private void AdvanceTo(long watermarkMs, IDecisionSink sink)
@@ -106,11 +150,13 @@ public sealed class PartitionEngine
         Drain(sink);
     }
 
-    private void Drain(IDecisionSink sink)
+    private void Drain(IDecisionSink sink, bool final = false)
     {
         while (true)
         {
-            var hasEvent = _buffer.TryPeek(out var e, out _) && e.OccurredAtMs <= Watermark;
+            // An event exactly at the watermark may still get same-instant siblings (they are not late): it waits,
+            // unless the input has ended.
+            var hasEvent = _buffer.TryPeek(out var e, out _) && (e.OccurredAtMs < Watermark || (final && e.OccurredAtMs <= Watermark));
             var hasTimer = _timers.TryPeekDue(Watermark, out var profile, out var at);
             if (hasTimer && (!hasEvent || at <= e!.OccurredAtMs))
             {

@@ -52,7 +52,7 @@ public sealed class DetectionOptions
             Require(BaselineWindowDays % BucketDays == 0,
                 $"Detection:BaselineWindowDays ({BaselineWindowDays}) must be a multiple of Detection:BucketDays ({BucketDays}).");
         }
-        Require(HorizonDays <= 730, $"Detection: CurrentWindowDays + BaselineWindowDays must be at most 730 days (is {HorizonDays}).");
+        Require(HorizonDays <= 730, $"Detection:CurrentWindowDays + Detection:BaselineWindowDays must be at most 730 days (is {HorizonDays}).");
         Require(AllowedLatenessHours is >= 0 and <= 24 * 7,
             $"Detection:AllowedLatenessHours must be between 0 and 168 (is {AllowedLatenessHours}).");
         foreach (var (name, rule) in new[] { ("Frequency", Frequency), ("Spend", Spend), ("Engagement", Engagement) })
@@ -90,12 +90,13 @@ public sealed class DeclineRuleOptions
     public double MinExpectedCurrentCount { get; set; } = 1.5;
 
     /// <summary>
-    /// Events of prior added to both the current count and the count the baseline predicts before taking their
-    /// ratio (Laplace smoothing); 0 compares the raw rates. Small counts are noisy, and this keeps them honest.
+    /// And the current window must fall short of what the baseline predicts by at least this many typical events
+    /// (purchases, average orders' worth of spend, interactions): small counts are noisy, one purchase instead of
+    /// two is not yet a decline.
     /// </summary>
-    public double PriorCount { get; set; } = 1;
+    public double MinShortfall { get; set; } = 1.5;
 
-    /// <summary>Fires when the (smoothed) current / expected ratio is at or below this.</summary>
+    /// <summary>Fires when current rate / baseline rate is at or below this.</summary>
     public double RatioThreshold { get; set; } = 0.5;
 
     /// <summary>Re-arms when the ratio is back at or above this (hysteresis, so a customer on the edge does not flap).</summary>
@@ -106,7 +107,7 @@ public sealed class DeclineRuleOptions
         if (MinBaselineCount < 1) errors.Add($"{path}:MinBaselineCount must be at least 1 (is {MinBaselineCount}).");
         if (MinBaselineDays < 1) errors.Add($"{path}:MinBaselineDays must be at least 1 (is {MinBaselineDays}).");
         if (!(MinExpectedCurrentCount >= 0)) errors.Add($"{path}:MinExpectedCurrentCount must be 0 or more (is {MinExpectedCurrentCount}).");
-        if (!(PriorCount >= 0 && PriorCount <= 100)) errors.Add($"{path}:PriorCount must be between 0 and 100 (is {PriorCount}).");
+        if (!(MinShortfall >= 0 && MinShortfall <= 1000)) errors.Add($"{path}:MinShortfall must be between 0 and 1000 (is {MinShortfall}).");
         if (!(RatioThreshold > 0 && RatioThreshold < 1)) errors.Add($"{path}:RatioThreshold must be between 0 and 1, exclusive (is {RatioThreshold}).");
         if (!(RecoveryRatio > RatioThreshold)) errors.Add($"{path}:RecoveryRatio ({RecoveryRatio}) must be greater than RatioThreshold ({RatioThreshold}).");
     }

@@ -65,7 +65,14 @@ public static class ProfileUpdater
         {
             p.LastPurchaseMs = e.OccurredAtMs;
             p.LastCategory = e.Category;
-            if (p.Stage == InactivityStage.Lost) p.WonBack = true;
+            if (p.Stage == InactivityStage.Lost)
+            {
+                // A returning customer starts afresh: their old decline alerts no longer describe them.
+                p.WonBack = true;
+                p.Rearm(Rules.AlertKind.FrequencyDecline);
+                p.Rearm(Rules.AlertKind.SpendDecline);
+                p.Rearm(Rules.AlertKind.EngagementDecline);
+            }
             p.Stage = InactivityStage.Buying;
         }
     }

@@ -12,8 +12,9 @@ public readonly record struct DeclineFinding(
 /// Frequency, spend and engagement decline: the rate over the current window against the rate over the
 /// baseline window right before it, both ending at a bucket boundary. A baseline is real when it counted at
 /// least <see cref="DeclineRuleOptions.MinBaselineCount"/> events and predicts at least
-/// <see cref="DeclineRuleOptions.MinExpectedCurrentCount"/> in the current window. The ratio compared with the
-/// threshold is smoothed: (current + k typical events) / (expected + k typical events), k = PriorCount.
+/// <see cref="DeclineRuleOptions.MinExpectedCurrentCount"/> in the current window. The alert needs the ratio at or
+/// below the threshold and a shortfall of at least <see cref="DeclineRuleOptions.MinShortfall"/> typical events (for
+/// spend, or an average order worth at most the threshold share of a typical order).
 /// </summary>
 public static class DeclineRule
 {
@@ -27,8 +28,9 @@ public static class DeclineRule
         // Only the part of the baseline window the customer has existed for counts towards its length.
         var firstBucket = clock.BucketOf(p.FirstSeenMs);
         var observedBaselineBuckets = Math.Clamp(currentStart - Math.Max(firstBucket, baselineStart), 0, clock.BaselineBuckets);
+        // Without a real baseline nothing can be said either way: an alert already given stays given.
         if (!rule.Enabled || observedBaselineBuckets == 0 || observedBaselineBuckets * options.BucketDays < rule.MinBaselineDays)
-            return new DeclineFinding(0, 0, double.NaN, HasBaseline: false, Holds: false, Recovered: true);
+            return new DeclineFinding(0, 0, double.NaN, HasBaseline: false, Holds: false, Recovered: !rule.Enabled);
 
         var current = WindowTotals.Over(p.Activity, currentStart, boundaryBucket);
         var baseline = WindowTotals.Over(p.Activity, baselineStart, currentStart);
@@ -51,15 +53,22 @@ public static class DeclineRule
                           && expectedCurrentCount >= rule.MinExpectedCurrentCount
                           && baselineRate > 0;
         if (!hasBaseline)
-            return new DeclineFinding(currentRate, baselineRate, double.NaN, HasBaseline: false, Holds: false, Recovered: true);
+            return new DeclineFinding(currentRate, baselineRate, double.NaN, HasBaseline: false, Holds: false, Recovered: false);
 
-        // Shrink both sides towards each other by a prior of PriorCount typical events, so that a customer who
-        // buys every two weeks is not 'declining' because one 30-day window happened to hold one purchase.
+        // The drop must also be worth at least MinShortfall typical events, so that a customer who buys every two
+        // weeks is not 'declining' because one 30-day window happened to hold one purchase instead of two.
+        var ratio = currentRate / baselineRate;
         var typical = baselineMeasure / baselineCount;
-        var prior = rule.PriorCount * typical;
-        var ratio = (currentMeasure + prior) / (baselineRate * currentDays + prior);
+        var shortfall = (baselineRate * currentDays - currentMeasure) / typical;
+        var significant = shortfall >= rule.MinShortfall;
+        if (kind == AlertKind.SpendDecline && !significant && current.Purchases > 0)
+        {
+            // Spend can fall with every order still placed: then each order being worth at most the threshold
+            // share of a typical one is the evidence, whatever the count.
+            significant = currentMeasure / current.Purchases / typical <= rule.RatioThreshold;
+        }
         return new DeclineFinding(currentRate, baselineRate, ratio, HasBaseline: true,
-            Holds: ratio <= rule.RatioThreshold, Recovered: ratio >= rule.RecoveryRatio);
+            Holds: ratio <= rule.RatioThreshold && significant, Recovered: ratio >= rule.RecoveryRatio);
     }
 
     public static DeclineRuleOptions OptionsFor(AlertKind kind, DetectionOptions options) => kind switch

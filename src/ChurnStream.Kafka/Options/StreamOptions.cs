@@ -68,12 +68,19 @@ public sealed class ClockOptions
     public bool IdleAdvance { get; set; } = true;
     public int IdleAdvanceAfterSeconds { get; set; } = 30;
 
+    /// <summary>
+    /// An input partition that has been at its end this long (wall clock) stops holding the watermark back, so a
+    /// partition of one topic without traffic does not stall the other topics' customers.
+    /// </summary>
+    public int IdleInputAfterMs { get; set; } = 2000;
+
     /// <summary>Events further than this in the future of the wall clock are rejected (absurd_timestamp); 0 disables.</summary>
     public double MaxFutureSkewHours { get; set; } = 24;
 
     internal void Validate(List<string> errors)
     {
         if (IdleAdvanceAfterSeconds < 1) errors.Add($"Clock:IdleAdvanceAfterSeconds must be at least 1 (is {IdleAdvanceAfterSeconds}).");
+        if (IdleInputAfterMs is < 0 or > 3_600_000) errors.Add($"Clock:IdleInputAfterMs must be between 0 and 3600000 (is {IdleInputAfterMs}).");
         if (MaxFutureSkewHours < 0) errors.Add($"Clock:MaxFutureSkewHours must be 0 or more (is {MaxFutureSkewHours}).");
     }
 }

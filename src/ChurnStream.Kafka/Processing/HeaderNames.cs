@@ -11,4 +11,10 @@ public static class HeaderNames
 
     /// <summary>On a repartitioned event: which input contract it follows (<c>purchases</c> or <c>engagements</c>).</summary>
     public const string Contract = "churnstream.contract";
+
+    /// <summary>On a watermark record of the repartition topic: the partition that announces its progress.</summary>
+    public const string WatermarkSource = "churnstream.watermark.source";
+
+    /// <summary>On a watermark record: event time (Unix ms) before which the source forwards no more events, or <c>idle</c>.</summary>
+    public const string Watermark = "churnstream.watermark";
 }

@@ -73,6 +73,23 @@ public sealed class OutputProducer : IDisposable
             _onDelivery);
     }
 
+    /// <summary>
+    /// Tells partition <paramref name="toPartition"/> of the repartition topic that <paramref name="fromPartition"/>
+    /// forwards no more events before <paramref name="watermarkMs"/> (<see cref="long.MaxValue"/>: it has no input at all).
+    /// </summary>
+    public void WatermarkMarker(int toPartition, int fromPartition, long watermarkMs)
+    {
+        var value = watermarkMs == long.MaxValue ? "idle" : watermarkMs.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var headers = new Headers
+        {
+            { HeaderNames.WatermarkSource, Encoding.UTF8.GetBytes(fromPartition.ToString(System.Globalization.CultureInfo.InvariantCulture)) },
+            { HeaderNames.Watermark, Encoding.UTF8.GetBytes(value) },
+        };
+        _producer.Produce(new TopicPartition(_topics.Repartition, new Partition(toPartition)),
+            new Message<byte[], byte[]> { Key = null!, Value = Encoding.UTF8.GetBytes($"{{\"watermarkFrom\":{fromPartition},\"watermark\":\"{value}\"}}"), Headers = headers },
+            _onDelivery);
+    }
+
     /// <summary>Waits until everything produced so far is acknowledged; false when some still is not after <paramref name="timeout"/>.</summary>
     public bool Flush(TimeSpan timeout) => _producer.Flush(timeout) == 0;
 

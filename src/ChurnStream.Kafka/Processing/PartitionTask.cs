@@ -23,12 +23,51 @@ public sealed class PartitionTask : IDecisionSink
     private ConsumeResult<byte[], byte[]>? _current;
     private CustomerEvent? _currentEvent;
 
-    public PartitionTask(int partition, DetectionOptions detection, OutputProducer output, ChurnStreamMetrics metrics)
+    private readonly long[] _sourceWatermarks;
+    private long _lastMarker = long.MinValue;
+    private long _lastMarkerWallMs;
+
+    public PartitionTask(int partition, int partitionCount, DetectionOptions detection, OutputProducer output, ChurnStreamMetrics metrics)
     {
         Partition = partition;
         Engine = new PartitionEngine(detection, inputCount: 3);
+        Engine.DriveByWatermarks(RepartitionInput);
+        _sourceWatermarks = Enumerable.Repeat(long.MinValue, partitionCount).ToArray();
         _output = output;
         _metrics = metrics;
+    }
+
+    /// <summary>
+    /// A watermark record from partition <paramref name="source"/> arrived on this partition of the repartition
+    /// topic. The repartition input advances to the smallest watermark over all sources (as Flink combines the
+    /// watermarks of a shuffle), so forwarded events are applied in event-time order with the local ones.
+    /// </summary>
+    public void ObserveSourceWatermark(int source, long watermarkMs)
+    {
+        if ((uint)source >= (uint)_sourceWatermarks.Length || watermarkMs <= _sourceWatermarks[source]) return;
+        _sourceWatermarks[source] = watermarkMs;
+        var min = long.MaxValue;
+        foreach (var w in _sourceWatermarks) min = Math.Min(min, w);
+        if (min == long.MinValue) return; // some source has not spoken yet
+        if (min == long.MaxValue) Engine.SetInputIdle(RepartitionInput, idle: true, this);
+        else Engine.ObserveInputWatermark(RepartitionInput, min, this);
+    }
+
+    /// <summary>
+    /// The watermark this partition announces to every partition of the repartition topic, when it moved by at
+    /// least <paramref name="minStepMs"/> of event time or <paramref name="maxQuietMs"/> of wall time passed; null when
+    /// there is nothing new to say. <see cref="long.MaxValue"/> means: no input here at all.
+    /// </summary>
+    public long? NextMarker(long minStepMs, long maxQuietMs)
+    {
+        var w = Engine.OwnInputsWatermark;
+        if (w == long.MinValue && Engine.IsInputIdle(PurchasesInput) && Engine.IsInputIdle(EngagementsInput)) w = long.MaxValue;
+        if (w == long.MinValue || w <= _lastMarker) return null;
+        var now = Environment.TickCount64;
+        if (w != long.MaxValue && w - _lastMarker < minStepMs && now - _lastMarkerWallMs < maxQuietMs) return null;
+        _lastMarker = w;
+        _lastMarkerWallMs = now;
+        return w;
     }
 
     public int Partition { get; }
@@ -41,6 +80,7 @@ public sealed class PartitionTask : IDecisionSink
         _current = source;
         _currentEvent = evt;
         LastEventWallMs = Environment.TickCount64;
+        _endReachedAt[input] = 0;
         try
         {
             Engine.Accept(evt, input, this);
@@ -52,7 +92,25 @@ public sealed class PartitionTask : IDecisionSink
         }
     }
 
-    public void SetIdle(int input) => Engine.SetInputIdle(input, idle: true, this);
+    private readonly long[] _endReachedAt = new long[3];
+
+    /// <summary>The consumer reached the end of this input's partition.</summary>
+    public void EndReached(int input)
+    {
+        if (input == RepartitionInput) return; // its progress comes from watermark records, not from being at the end
+        if (_endReachedAt[input] == 0) _endReachedAt[input] = Environment.TickCount64;
+    }
+
+    /// <summary>
+    /// An input that has stayed at its end for <paramref name="idleAfterMs"/> stops holding the watermark back. A
+    /// momentary end (the consumer caught up with a producer that is still writing) does not count.
+    /// </summary>
+    public void MarkIdleInputs(long idleAfterMs)
+    {
+        for (var input = 0; input < _endReachedAt.Length; input++)
+            if (_endReachedAt[input] != 0 && Environment.TickCount64 - _endReachedAt[input] >= idleAfterMs)
+                Engine.SetInputIdle(input, idle: true, this);
+    }
 
     public void AdvanceWatermark(long watermarkMs) => Engine.AdvanceWatermarkTo(watermarkMs, this);
 

@@ -94,6 +94,7 @@ public sealed class StreamProcessor : IDisposable
                 if (DateTime.UtcNow - lastCommit >= commitEvery)
                 {
                     AdvanceIdlePartitions();
+                    AnnounceWatermarks();
                     Commit(consumer);
                     lastCommit = DateTime.UtcNow;
                     _customersTracked = _taskSnapshot.Sum(t => t.Engine.CustomerCount);
@@ -123,7 +124,14 @@ public sealed class StreamProcessor : IDisposable
         if (!_tasks.TryGetValue(m.Partition.Value, out var task)) return; // not ours any more (mid-rebalance)
         if (m.IsPartitionEOF)
         {
-            task.SetIdle(input);
+            task.EndReached(input);
+            return;
+        }
+
+        if (input == PartitionTask.RepartitionInput && TryWatermarkOf(m, out var source, out var watermark))
+        {
+            task.ObserveSourceWatermark(source, watermark);
+            _pending[m.TopicPartition] = m.Offset + 1;
             return;
         }
 
@@ -194,6 +202,30 @@ public sealed class StreamProcessor : IDisposable
         return false;
     }
 
+    private static bool TryWatermarkOf(ConsumeResult<byte[], byte[]> m, out int source, out long watermark)
+    {
+        source = -1;
+        watermark = long.MinValue;
+        if (m.Message.Headers is null
+            || !m.Message.Headers.TryGetLastBytes(HeaderNames.Watermark, out var w)
+            || !m.Message.Headers.TryGetLastBytes(HeaderNames.WatermarkSource, out var s)
+            || !int.TryParse(Encoding.UTF8.GetString(s), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out source))
+            return false;
+        var text = Encoding.UTF8.GetString(w);
+        if (text == "idle") { watermark = long.MaxValue; return true; }
+        return long.TryParse(text, System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out watermark);
+    }
+
+    /// <summary>Each partition tells every partition of the repartition topic how far its own inputs have come.</summary>
+    private void AnnounceWatermarks()
+    {
+        foreach (var task in _tasks.Values)
+        {
+            if (task.NextMarker(minStepMs: EventTime.MillisPerHour, maxQuietMs: 1000) is not { } w) continue;
+            for (var p = 0; p < _partitionCount; p++) _output!.WatermarkMarker(p, task.Partition, w);
+        }
+    }
+
     private static bool KeyIs(byte[]? key, string customerId)
     {
         if (key is null || key.Length != Encoding.UTF8.GetByteCount(customerId)) return false;
@@ -210,6 +242,7 @@ public sealed class StreamProcessor : IDisposable
     /// <summary>A live partition that has been quiet moves its watermark with the wall clock; historic data never does.</summary>
     private void AdvanceIdlePartitions()
     {
+        foreach (var task in _tasks.Values) task.MarkIdleInputs(_options.Clock.IdleInputAfterMs);
         if (!_options.Clock.IdleAdvance) return;
         var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         foreach (var task in _tasks.Values)
@@ -251,7 +284,7 @@ public sealed class StreamProcessor : IDisposable
         _metrics.Rebalance(RebalanceKind.Assigned);
         foreach (var p in partitions.Select(p => p.Partition.Value).Distinct())
             if (!_tasks.ContainsKey(p))
-                _tasks[p] = new PartitionTask(p, _options.Detection, _output!, _metrics);
+                _tasks[p] = new PartitionTask(p, _partitionCount, _options.Detection, _output!, _metrics);
         PublishTasks();
         _log.LogInformation("Assigned partitions {Partitions}", string.Join(",", _tasks.Keys.Order()));
         _health.SetReady();
