@@ -61,12 +61,19 @@ public sealed class PartitionEngine
         }
         _buffer.Enqueue(e, e);
         if (e.OccurredAtMs > MaxEventTime) MaxEventTime = e.OccurredAtMs;
-        if (!_watermarkDriven[input])
-        {
-            var own = e.OccurredAtMs - _latenessMs;
-            if (own > _inputWatermark[input]) _inputWatermark[input] = own;
-            _inputIdle[input] = false;
-        }
+        ObserveInputTime(input, e.OccurredAtMs, sink);
+    }
+
+    /// <summary>
+    /// Input <paramref name="input"/> delivered an event of time <paramref name="eventTimeMs"/> that belongs to another
+    /// partition (it is forwarded there): it still shows how far this input has come.
+    /// </summary>
+    public void ObserveInputTime(int input, long eventTimeMs, IDecisionSink sink)
+    {
+        if (_watermarkDriven[input]) return;
+        var own = eventTimeMs - _latenessMs;
+        if (own > _inputWatermark[input]) _inputWatermark[input] = own;
+        _inputIdle[input] = false;
         AdvanceTo(CandidateWatermark(includeWatermarkDriven: true), sink);
     }
 

@@ -112,6 +112,14 @@ public sealed class PartitionTask : IDecisionSink
                 Engine.SetInputIdle(input, idle: true, this);
     }
 
+    /// <summary>An event read here but forwarded to the partition that owns its customer.</summary>
+    public void Forwarded(int input, long eventTimeMs)
+    {
+        LastEventWallMs = Environment.TickCount64;
+        _endReachedAt[input] = 0;
+        Engine.ObserveInputTime(input, eventTimeMs, this);
+    }
+
     public void AdvanceWatermark(long watermarkMs) => Engine.AdvanceWatermarkTo(watermarkMs, this);
 
     public void OnAlert(ChurnAlert alert) => _output.Alert(alert, _current?.Message.Timestamp ?? default);

@@ -182,6 +182,7 @@ public sealed class StreamProcessor : IDisposable
             if (owner != m.Partition.Value || !KeyIs(m.Message.Key, evt.CustomerId))
             {
                 _output!.Repartition(m, evt.CustomerId, owner, contract);
+                task.Forwarded(input, evt.OccurredAtMs);
                 return;
             }
         }

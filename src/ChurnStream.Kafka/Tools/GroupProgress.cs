@@ -8,7 +8,11 @@ namespace ChurnStream.Kafka.Tools;
 public static class GroupProgress
 {
     /// <summary>Records not yet committed by the group, summed over every partition of <paramref name="topics"/>.</summary>
-    public static long RemainingRecords(KafkaOptions options, string groupId, IEnumerable<string> topics)
+    public static long RemainingRecords(KafkaOptions options, string groupId, IEnumerable<string> topics) =>
+        Measure(options, groupId, topics).Remaining;
+
+    /// <summary>Records not yet committed by the group, and the sum of the topics' end offsets (to see whether anything is still being written).</summary>
+    public static (long Remaining, long EndOffsets) Measure(KafkaOptions options, string groupId, IEnumerable<string> topics)
     {
         LibrdkafkaNative.EnsureLoaded();
         var config = ClientConfigs.Consumer(options, groupId);
@@ -22,14 +26,14 @@ public static class GroupProgress
             partitions.AddRange(md.Topics.Single().Partitions.Select(p => new TopicPartition(topic, p.PartitionId)));
         }
         var committed = consumer.Committed(partitions, TimeSpan.FromSeconds(10)).ToDictionary(c => c.TopicPartition, c => c.Offset);
-        long remaining = 0;
+        long remaining = 0, ends = 0;
         foreach (var tp in partitions)
         {
-            var high = consumer.QueryWatermarkOffsets(tp, TimeSpan.FromSeconds(10)).High.Value;
-            var low = consumer.QueryWatermarkOffsets(tp, TimeSpan.FromSeconds(10)).Low.Value;
-            var position = committed.TryGetValue(tp, out var c) && c.Value >= 0 ? c.Value : low;
-            remaining += Math.Max(0, high - position);
+            var offsets = consumer.QueryWatermarkOffsets(tp, TimeSpan.FromSeconds(10));
+            var position = committed.TryGetValue(tp, out var c) && c.Value >= 0 ? c.Value : offsets.Low.Value;
+            remaining += Math.Max(0, offsets.High.Value - position);
+            ends += offsets.High.Value;
         }
-        return remaining;
+        return (remaining, ends);
     }
 }
