@@ -19,7 +19,7 @@ if (parsed.Errors.Count > 0)
 }
 try
 {
-    return parsed.Invoke();
+    return parsed.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
 }
 catch (Exception ex) when (ex is ConfigurationProblem or OptionsValidationException or ArgumentException)
 {

@@ -41,7 +41,7 @@ namespace ChurnStream.Domain.State;
 /// <item><c>uint32</c> CRC-32 (IEEE) of all preceding bytes, version included.</item>
 /// </list>
 /// <para>Decoding is strict: another version, a bad checksum, truncation, trailing bytes, non-shortest or overflowing
-/// varints, undefined flag bits or enum values, invalid UTF-8, a present time equal to <c>None</c> or out of range,
+/// varints, undefined flag bits or enum values, invalid UTF-8, a present time equal to <c>None</c> or out of range, a ring head within a ring length of <c>long.MinValue</c>,
 /// a count beyond the ring length, a "present" value that is zero: all are <see cref="FormatException"/>. So every
 /// profile has exactly one encoding.</para>
 /// </summary>
@@ -149,6 +149,7 @@ public static class ProfileCodec
         if (p.Activity.IsAllocated)
         {
             var head = p.Activity.Head;
+            if (head <= long.MinValue + clock.ActivityRingLength) throw new ArgumentException("The activity head is out of range.", nameof(p));
             w.VarS(head);
             var n = clock.ActivityRingLength;
             while (n > 0 && IsZero(p.Activity.Get(unchecked(head - (n - 1))))) n--;
@@ -165,6 +166,7 @@ public static class ProfileCodec
         if (p.Sentiment.IsAllocated)
         {
             var head = p.Sentiment.Head;
+            if (head <= long.MinValue + clock.SentimentRingLength) throw new ArgumentException("The sentiment head is out of range.", nameof(p));
             w.VarS(p.Activity.IsAllocated ? unchecked(head - p.Activity.Head) : head);
             var n = clock.SentimentRingLength;
             while (n > 0 && IsZero(p.Sentiment.Get(unchecked(head - (n - 1))))) n--;
@@ -264,8 +266,8 @@ public static class ProfileCodec
         if ((flags & ActivityBit) != 0)
         {
             activityHead = r.VarS();
-            if (activityHead == long.MinValue) throw r.Corrupt("the activity head is None");
             var length = clock.ActivityRingLength;
+            if (activityHead <= long.MinValue + length) throw r.Corrupt("the activity head is out of range");
             var n = r.Count(length, "the activity bucket count");
             var buckets = new ActivityBucket[n];
             for (var i = n - 1; i >= 0; i--)
@@ -288,8 +290,8 @@ public static class ProfileCodec
         {
             var delta = r.VarS();
             var head = (flags & ActivityBit) != 0 ? unchecked(activityHead + delta) : delta;
-            if (head == long.MinValue) throw r.Corrupt("the sentiment head is None");
             var length = clock.SentimentRingLength;
+            if (head <= long.MinValue + length) throw r.Corrupt("the sentiment head is out of range");
             var n = r.Count(length, "the sentiment bucket count");
             var buckets = new SentimentBucket[n];
             for (var i = n - 1; i >= 0; i--)
