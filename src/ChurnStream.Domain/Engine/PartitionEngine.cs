@@ -2,6 +2,7 @@ using ChurnStream.Domain.Events;
 using ChurnStream.Domain.Options;
 using ChurnStream.Domain.Outputs;
 using ChurnStream.Domain.Profiles;
+using ChurnStream.Domain.State;
 using ChurnStream.Domain.Time;
 
 namespace ChurnStream.Domain.Engine;
@@ -223,6 +224,29 @@ public sealed class PartitionEngine
     {
         ref var slot = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(_profiles, customerId, out _);
         return slot ??= new CustomerProfile(customerId);
+    }
+
+    /// <summary>The clock of this partition, for a checkpoint: every watermark and idle flag.</summary>
+    public EngineWatermarks ExportWatermarks() => new(Watermark, MaxEventTime, _ownInputsWatermark,
+        _inputWatermark.Select((w, i) => new InputWatermark(w, _inputIdle[i], _watermarkDriven[i])).ToArray());
+
+    /// <summary>The events still waiting for the watermark, for a checkpoint (in no particular order).</summary>
+    public IReadOnlyList<CustomerEvent> BufferedEventsSnapshot() => _buffer.UnorderedItems.Select(x => x.Element).ToArray();
+
+    /// <summary>On a fresh engine (set up like the original, before any event): the clock and buffer of a checkpoint. Does not drain.</summary>
+    public void RestoreClock(EngineWatermarks w, IEnumerable<CustomerEvent> buffered)
+    {
+        if (w.Inputs.Count != _inputWatermark.Length) throw new ArgumentException("the checkpoint has a different number of inputs", nameof(w));
+        for (var i = 0; i < _inputWatermark.Length; i++)
+        {
+            if (w.Inputs[i].DrivenByWatermarks != _watermarkDriven[i]) throw new ArgumentException($"input {i} is set up differently", nameof(w));
+            _inputWatermark[i] = w.Inputs[i].Watermark;
+            _inputIdle[i] = w.Inputs[i].Idle;
+        }
+        Watermark = w.Watermark;
+        MaxEventTime = w.MaxEventTime;
+        _ownInputsWatermark = w.OwnInputsWatermark;
+        foreach (var e in buffered) _buffer.Enqueue(e, e);
     }
 
     /// <summary>Adopts a restored profile (from the changelog) and its pending timer.</summary>

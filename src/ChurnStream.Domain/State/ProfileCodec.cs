@@ -32,8 +32,9 @@ namespace ChurnStream.Domain.State;
 /// then <c>uint64</c> per set bit, in order i = 0..3.</item>
 /// <item>If bit 8, the activity ring: zz head (absolute bucket number); varint n ≤ activity ring length, the buckets kept
 /// (from the head back to the oldest non-empty one; older buckets of the ring are empty); n buckets, newest first, each
-/// varint (<c>Purchases</c> &lt;&lt; 1 | s), varint <c>Interactions</c>, and if s = 1 <c>float32</c> <c>Spend</c>
-/// (s = 0 means +0.0).</item>
+/// varint (<c>Purchases</c> &lt;&lt; 2 | s), varint <c>Interactions</c>, then the <c>Spend</c> by its form s:
+/// 0 = +0.0 (nothing follows); 2 = zz c, a whole number of cents (0 &lt; |c| ≤ 2^40), when <c>(float)(c / 100.0)</c>
+/// gives exactly the spend's bits (the usual case: amounts in cents); 1 = <c>float32</c> otherwise; 3 undefined.</item>
 /// <item>If bit 9, the sentiment ring: zz head, relative to the activity head when bit 8 is set, absolute otherwise;
 /// varint n ≤ sentiment ring length; n buckets newest first, each a <c>byte</c> mask (bit 0 <c>Complaints</c>,
 /// 1 <c>SupportTickets</c>, 2 <c>FeedbackCount</c>, 3 <c>FeedbackScoreSum</c> non-zero; bits 4-7 zero) and one
@@ -157,10 +158,12 @@ public static class ProfileCodec
             for (var i = 0; i < n; i++)
             {
                 var x = p.Activity.Get(unchecked(head - i));
-                var hasSpend = BitConverter.SingleToUInt32Bits(x.Spend) != 0;
-                w.VarU((ulong)x.Purchases << 1 | (hasSpend ? 1UL : 0UL));
+                var cents = 0L;
+                var spendForm = BitConverter.SingleToUInt32Bits(x.Spend) == 0 ? 0UL : TryCents(x.Spend, out cents) ? 2UL : 1UL;
+                w.VarU((ulong)x.Purchases << 2 | spendForm);
                 w.VarU(x.Interactions);
-                if (hasSpend) w.Float32(x.Spend);
+                if (spendForm == 1) w.Float32(x.Spend);
+                else if (spendForm == 2) w.VarS(cents);
             }
         }
         if (p.Sentiment.IsAllocated)
@@ -274,13 +277,26 @@ public static class ProfileCodec
             {
                 var first = r.VarU();
                 var interactions = r.VarU();
-                if (first >> 1 > ushort.MaxValue || interactions > ushort.MaxValue) throw r.Corrupt("an activity count exceeds 16 bits");
-                buckets[i].Purchases = (ushort)(first >> 1);
+                if (first >> 2 > ushort.MaxValue || interactions > ushort.MaxValue) throw r.Corrupt("an activity count exceeds 16 bits");
+                buckets[i].Purchases = (ushort)(first >> 2);
                 buckets[i].Interactions = (ushort)interactions;
-                if ((first & 1) != 0)
+                switch (first & 3)
                 {
-                    buckets[i].Spend = r.Float32();
-                    if (BitConverter.SingleToUInt32Bits(buckets[i].Spend) == 0) throw r.Corrupt("a present bucket spend is +0");
+                    case 1:
+                        var spend = r.Float32();
+                        if (BitConverter.SingleToUInt32Bits(spend) == 0 || TryCents(spend, out _))
+                            throw r.Corrupt("a bucket spend is not in its shortest form");
+                        buckets[i].Spend = spend;
+                        break;
+                    case 2:
+                        var cents = r.VarS();
+                        if (cents == 0 || Math.Abs(cents) > MaxCents) throw r.Corrupt($"a bucket spend of {cents} cents is out of range");
+                        buckets[i].Spend = FromCents(cents);
+                        if (!TryCents(buckets[i].Spend, out var back) || back != cents)
+                            throw r.Corrupt("a bucket spend is not in its shortest form");
+                        break;
+                    case 3:
+                        throw r.Corrupt("undefined bucket spend form 3");
                 }
             }
             if (n > 0 && IsZero(buckets[0])) throw r.Corrupt("the oldest activity bucket kept is empty");
@@ -308,6 +324,19 @@ public static class ProfileCodec
         }
         r.ExpectEnd();
         return p;
+    }
+
+    private const long MaxCents = 1L << 40;
+
+    private static float FromCents(long cents) => (float)(cents / 100.0);
+
+    /// <summary>Whether <paramref name="spend"/> is exactly the float of a whole number of cents (other than 0), and which.</summary>
+    private static bool TryCents(float spend, out long cents)
+    {
+        cents = 0;
+        if (!float.IsFinite(spend) || Math.Abs(spend) > MaxCents / 100.0) return false;
+        cents = (long)Math.Round(spend * 100.0);
+        return cents != 0 && BitConverter.SingleToUInt32Bits(FromCents(cents)) == BitConverter.SingleToUInt32Bits(spend);
     }
 
     private static bool AllDivisibleBy(ReadOnlySpan<long> times, long unit)

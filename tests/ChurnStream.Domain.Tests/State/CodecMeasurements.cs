@@ -16,8 +16,9 @@ public class CodecMeasurements(ITestOutputHelper output)
         var p = ProfileCodecTests.TypicalProfile(out _);
         var bytes = ProfileCodec.Encode(p, clock);
         var buffer = new byte[ProfileCodec.MaxEncodedLength(p, clock)];
-        const int n = 20_000;
-        for (var i = 0; i < 2000; i++) { ProfileCodec.Encode(p, clock, buffer); ProfileCodec.Decode(p.CustomerId, bytes, clock); }
+        const int n = 100_000;
+        var warm = Stopwatch.StartNew();
+        while (warm.ElapsedMilliseconds < 400) { ProfileCodec.Encode(p, clock, buffer); ProfileCodec.Decode(p.CustomerId, bytes, clock); }
         var sw = Stopwatch.StartNew();
         for (var i = 0; i < n; i++) ProfileCodec.Encode(p, clock, buffer);
         var encode = sw.Elapsed.TotalNanoseconds / n;

@@ -62,7 +62,7 @@ public class ProfileCodecTests
                     {
                         Purchases = (ushort)(r.Next(4) == 0 ? r.Next(65536) : r.Next(3)),
                         Interactions = (ushort)(r.Next(4) == 0 ? r.Next(65536) : r.Next(3)),
-                        Spend = r.Next(4) switch { 0 => 0, 1 => -0.0f, 2 => BitConverter.Int32BitsToSingle(r.Next()), _ => (float)(r.NextDouble() * 500) },
+                        Spend = r.Next(6) switch { 0 => 0, 1 => -0.0f, 2 => BitConverter.Int32BitsToSingle(r.Next()), 3 => (float)(r.NextDouble() * 500), 4 => (float)(r.NextInt64(-1L << 41, 1L << 41) / 100.0), _ => (float)(r.Next(-2000, 100_000) / 100.0) },
                     };
             p.Activity.Restore(head, items, clock.ActivityRingLength);
         }
@@ -234,7 +234,7 @@ public class ProfileCodecTests
             }
         });
 
-    [Property(MaxTest = 300)]
+    [Property(MaxTest = 500)]
     public Property Arbitrary_bytes_with_a_valid_checksum_decode_or_raise_a_format_exception_only() =>
         Prop.ForAll(Seeds, seed =>
         {
@@ -266,13 +266,16 @@ public class ProfileCodecTests
         Assert.Throws<ArgumentException>(() => ProfileCodec.Encode(p, Clock, new byte[expected.Length - 1]));
     }
 
-    /// <summary>Measured 106 bytes (see the report); the bound leaves some room for other amounts and times.</summary>
+    /// <summary>
+    /// Measured 155 bytes: 25 of 25 activity buckets non-empty (~4-5 bytes each, spend as cents), 4 fingerprints (34),
+    /// times, strings, checksum. Without event ids it is 34 bytes less.
+    /// </summary>
     [Fact]
-    public void Typical_profile_encodes_in_under_128_bytes()
+    public void Typical_profile_encodes_in_under_160_bytes()
     {
         var p = TypicalProfile(out _);
         Assert.True(p.Activity.IsAllocated && p.Sentiment.IsAllocated && p.HasSegments && p.ScheduledTimerMs != CustomerProfile.None);
         var bytes = ProfileCodec.Encode(p, Clock);
-        Assert.True(bytes.Length < 128, $"{bytes.Length} bytes");
+        Assert.True(bytes.Length < 160, $"{bytes.Length} bytes");
     }
 }

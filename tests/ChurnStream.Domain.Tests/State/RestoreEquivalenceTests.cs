@@ -21,7 +21,7 @@ public class RestoreEquivalenceTests
     {
         var clock = new BucketClock(d.Options);
         var profiles = d.Engine.Profiles.Values.Select(p => (p.CustomerId, ProfileCodec.Encode(p, clock))).ToList();
-        var checkpoint = new PartitionCheckpoint(positions, EngineStateShim.ExportWatermarks(d.Engine), EngineStateShim.BufferedEvents(d.Engine), []);
+        var checkpoint = new PartitionCheckpoint(positions, d.Engine.ExportWatermarks(), d.Engine.BufferedEventsSnapshot(), []);
         return (profiles, PositionsCodec.Encode(checkpoint));
     }
 
@@ -31,7 +31,7 @@ public class RestoreEquivalenceTests
         var d = new Driver(Population.Options(), singleInput);
         var clock = new BucketClock(d.Options);
         var checkpoint = PositionsCodec.Decode(snapshot.Checkpoint);
-        EngineStateShim.RestoreClock(d.Engine, checkpoint.Watermarks, checkpoint.Buffered);
+        d.Engine.RestoreClock(checkpoint.Watermarks, checkpoint.Buffered);
         foreach (var (key, value) in snapshot.Profiles) d.Engine.Restore(ProfileCodec.Decode(key, value, clock));
         return (d, checkpoint);
     }

@@ -1,0 +1,40 @@
+# ChurnStream: the two commands a newcomer needs are `make demo` and `make test`.
+# Both install what is missing (as root, via apt-get) and build first.
+
+SHELL := /bin/bash
+DOTNET ?= dotnet
+CONFIGURATION ?= Release
+APT_PACKAGES := librdkafka1 kcat prometheus yamllint
+BIN := src/ChurnStream/bin/$(CONFIGURATION)/net10.0
+
+.PHONY: all demo test test-unit test-integration build deps clean
+
+all: build
+
+## Installs the OS packages the service and the tests need, when missing.
+deps:
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing:$$missing"; \
+	  if [ "$$(id -u)" != 0 ]; then echo "need root to apt-get install$$missing" >&2; exit 1; fi; \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  apt-get update -qq && apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
+	@command -v $(DOTNET) >/dev/null || { echo "the .NET 10 SDK is required (dotnet not on PATH)" >&2; exit 1; }
+
+build: deps
+	$(DOTNET) build ChurnStream.sln -c $(CONFIGURATION) -nologo -clp:ErrorsOnly
+
+## The main job on the embedded default: broker + generator + service in one process, ends within about a minute.
+demo: build
+	$(DOTNET) $(BIN)/churnstream.dll demo $(DEMO_ARGS)
+
+## The whole test suite. Against a real cluster: KAFKA_BOOTSTRAP_SERVERS=host:9092 make test
+test: build
+	$(DOTNET) test ChurnStream.sln -c $(CONFIGURATION) --no-build -nologo --logger "console;verbosity=minimal"
+
+test-unit: build
+	$(DOTNET) test ChurnStream.sln -c $(CONFIGURATION) --no-build -nologo --filter "FullyQualifiedName!~Integration"
+
+clean:
+	$(DOTNET) clean ChurnStream.sln -nologo -v q
