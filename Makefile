@@ -13,7 +13,8 @@ all: build
 
 ## Installs the OS packages the service and the tests need, when missing.
 deps:
-	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	@missing=""; for p in $(APT_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  echo "Installing:$$missing"; \
 	  if [ "$$(id -u)" != 0 ]; then echo "need root to apt-get install$$missing" >&2; exit 1; fi; \
@@ -31,7 +32,7 @@ demo: build
 
 ## The whole test suite. Against a real cluster: KAFKA_BOOTSTRAP_SERVERS=host:9092 make test
 test: build
-	$(DOTNET) test ChurnStream.sln -c $(CONFIGURATION) --no-build -nologo --logger "console;verbosity=minimal"
+	$(DOTNET) test ChurnStream.sln -c $(CONFIGURATION) --no-build -nologo -m:1 --logger "console;verbosity=minimal"
 
 test-unit: build
 	$(DOTNET) test ChurnStream.sln -c $(CONFIGURATION) --no-build -nologo --filter "FullyQualifiedName!~Integration"
