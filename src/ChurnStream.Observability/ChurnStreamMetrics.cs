@@ -65,7 +65,7 @@ public sealed class ChurnStreamMetrics : IDisposable
     private volatile Func<int>? _partitionsAssigned;
     private volatile Func<IEnumerable<(string Topic, int Partition, long Lag)>>? _consumerLag;
     private volatile Func<IEnumerable<(string Dimension, string Segment, long Count)>>? _segmentCounts;
-    private volatile Func<IEnumerable<(string Tier, double Churn, double Retention, double Winback)>>? _kpis;
+    private volatile Func<IEnumerable<(string Tier, string? Source, double Churn, double Retention, double Winback)>>? _kpis;
     private volatile Func<IEnumerable<(int Partition, DateTimeOffset Watermark)>>? _watermarks;
 
     /// <param name="timeProvider">Clock for watermark lag and restore-in-progress (tests); defaults to the system clock.</param>
@@ -88,7 +88,7 @@ public sealed class ChurnStreamMetrics : IDisposable
         _produceErrors = m.CreateCounter<long>("churnstream_produce_errors", "{error}", "Errors producing output records.");
 
         _processingLatency = m.CreateHistogram<double>(
-            "churnstream_processing_latency_seconds", "s", "Time from consuming an input record to finishing its processing, in seconds.",
+            "churnstream_processing_latency_seconds", "s", "Time from the Kafka timestamp of the input record that caused an output (alert or segment change) to producing that output, in seconds.",
             tags: null, advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = LatencyBuckets });
         _stateRestore = m.CreateHistogram<double>(
             "churnstream_state_restore_seconds", "s", "Duration of completed state-store restores, in seconds.",
@@ -100,9 +100,12 @@ public sealed class ChurnStreamMetrics : IDisposable
         m.CreateObservableGauge("churnstream_customers_in_segment", ObserveSegmentCountsNow, "{customer}", "Customers per segment, by dimension and segment.");
         m.CreateObservableGauge("churnstream_watermark_lag_seconds", ObserveWatermarkLagNow, "s", "How far the event-time watermark is behind the wall clock, per partition, in seconds.");
         m.CreateObservableGauge("churnstream_state_restore_in_progress_seconds", ObserveRestoreInProgressNow, "s", "Seconds since state restoring began, while any restore is in progress (0 when none).");
-        m.CreateObservableGauge("churnstream_kpi_churn_rate", () => ObserveKpiNow(k => k.Churn), "1", "Share of customers churned, by tier (ratio 0..1).");
-        m.CreateObservableGauge("churnstream_kpi_retention_rate", () => ObserveKpiNow(k => k.Retention), "1", "Share of customers retained, by tier (ratio 0..1).");
-        m.CreateObservableGauge("churnstream_kpi_winback_rate", () => ObserveKpiNow(k => k.Winback), "1", "Share of churned customers won back, by tier (ratio 0..1).");
+        m.CreateObservableGauge("churnstream_kpi_churn_rate", () => ObserveKpiNow(k => k.Churn), "1",
+            "Churn rate: share of the customers in a value tier (and source) that churned over the KPI window, as a ratio 0..1.");
+        m.CreateObservableGauge("churnstream_kpi_retention_rate", () => ObserveKpiNow(k => k.Retention), "1",
+            "Retention rate: share of the customers in a value tier (and source) that were retained over the KPI window, as a ratio 0..1.");
+        m.CreateObservableGauge("churnstream_kpi_winback_rate", () => ObserveKpiNow(k => k.Winback), "1",
+            "Win-back rate: share of the churned customers in a value tier (and source) that bought again, as a ratio 0..1.");
     }
 
     /// <summary>The meter holding every instrument (hand it to an exporter).</summary>
@@ -190,8 +193,26 @@ public sealed class ChurnStreamMetrics : IDisposable
     /// <summary><c>churnstream_customers_in_segment{dimension,segment}</c>.</summary>
     public void ObserveSegmentCounts(Func<IEnumerable<(string dimension, string segment, long count)>> callback) => _segmentCounts = callback;
 
-    /// <summary><c>churnstream_kpi_churn_rate{tier}</c>, <c>_retention_rate</c>, <c>_winback_rate</c> (called once per family per scrape).</summary>
-    public void ObserveKpis(Func<IEnumerable<(string tier, double churn, double retention, double winback)>> callback) => _kpis = callback;
+    /// <summary>
+    /// <c>churnstream_kpi_churn_rate{tier}</c>, <c>_retention_rate</c>, <c>_winback_rate</c>: ratios 0..1 per value tier
+    /// (called once per family per scrape; return a snapshot). Replaces any earlier KPI callback.
+    /// </summary>
+    public void ObserveKpis(Func<IEnumerable<(string tier, double churn, double retention, double winback)>> callback)
+    {
+        ArgumentNullException.ThrowIfNull(callback);
+        _kpis = () => callback().Select(k => (k.tier, (string?)null, k.churn, k.retention, k.winback));
+    }
+
+    /// <summary>
+    /// <c>churnstream_kpi_churn_rate{tier,source}</c>, <c>_retention_rate</c>, <c>_winback_rate</c>: ratios 0..1 per value
+    /// tier and source (e.g. channel; keep the set of sources small and closed). A null or empty source omits the
+    /// <c>source</c> label (a tier-wide total). Replaces any earlier KPI callback.
+    /// </summary>
+    public void ObserveKpis(Func<IEnumerable<(string tier, string source, double churn, double retention, double winback)>> callback)
+    {
+        ArgumentNullException.ThrowIfNull(callback);
+        _kpis = () => callback().Select(k => (k.tier, (string?)k.source, k.churn, k.retention, k.winback));
+    }
 
     /// <summary>
     /// <c>churnstream_watermark_lag_seconds{partition}</c> = wall clock − watermark at scrape time. Partitions whose
@@ -289,13 +310,17 @@ public sealed class ChurnStreamMetrics : IDisposable
         }
     }
 
-    private IEnumerable<Measurement<double>> ObserveKpiNow(Func<(string Tier, double Churn, double Retention, double Winback), double> pick)
+    private IEnumerable<Measurement<double>> ObserveKpiNow(Func<(string Tier, string? Source, double Churn, double Retention, double Winback), double> pick)
     {
         var cb = _kpis;
         if (cb is null) yield break;
         foreach (var kpi in cb())
         {
-            yield return new Measurement<double>(pick(kpi), new KeyValuePair<string, object?>("tier", kpi.Tier));
+            var value = pick(kpi);
+            if (double.IsNaN(value)) continue; // no customers in the tier yet: no sample rather than NaN
+            yield return string.IsNullOrEmpty(kpi.Source)
+                ? new Measurement<double>(value, new KeyValuePair<string, object?>("tier", kpi.Tier))
+                : new Measurement<double>(value, new("tier", kpi.Tier), new("source", kpi.Source));
         }
     }
 }

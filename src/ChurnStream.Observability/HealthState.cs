@@ -10,7 +10,8 @@ public readonly record struct HealthReport(bool Healthy, string Reason);
 /// Thread-safe health state updated by the pipeline and read by the HTTP endpoints.
 /// Liveness: the main loop must call <see cref="Heartbeat"/> at least once per <see cref="StallTimeout"/>
 /// (also while restoring); the clock starts at construction. Readiness: phase <see cref="HealthPhase.Ready"/>,
-/// broker reachable, and live.
+/// broker reachable, and live. A not-ready reason also says when the broker is unreachable (e.g.
+/// <c>starting; broker unreachable (1/1 brokers are down)</c>), so a probe failure at start-up explains itself.
 /// </summary>
 public sealed class HealthState
 {
@@ -22,6 +23,7 @@ public sealed class HealthState
     private HealthPhase _phase = HealthPhase.Starting;
     private string _reason = "starting";
     private bool _brokerReachable = true;
+    private string? _brokerDetail;
     private long _lastHeartbeat;
 
     /// <param name="stallTimeout">Longest allowed gap between heartbeats before liveness fails (default 60 s).</param>
@@ -59,9 +61,25 @@ public sealed class HealthState
     public void SetStopping() => Set(HealthPhase.Stopping, "stopping");
 
     /// <summary>Whether the broker answered recently; readiness requires it.</summary>
-    public void SetBrokerReachable(bool reachable)
+    public void SetBrokerReachable(bool reachable) => SetBrokerReachable(reachable, null);
+
+    /// <summary>
+    /// Whether the broker answered recently, with the client's words when it did not (e.g. librdkafka's
+    /// "1/1 brokers are down"); readiness requires it, and a not-ready answer in any phase names it.
+    /// </summary>
+    public void SetBrokerReachable(bool reachable, string? detail)
     {
-        lock (_gate) _brokerReachable = reachable;
+        lock (_gate)
+        {
+            _brokerReachable = reachable;
+            _brokerDetail = reachable || string.IsNullOrWhiteSpace(detail) ? null : detail.Replace('\n', ' ').Trim();
+        }
+    }
+
+    /// <summary>Whether the broker was last reported reachable.</summary>
+    public bool BrokerReachable
+    {
+        get { lock (_gate) return _brokerReachable; }
     }
 
     /// <summary>Liveness heartbeat from the main loop.</summary>
@@ -85,8 +103,10 @@ public sealed class HealthState
     {
         lock (_gate)
         {
-            if (_phase != HealthPhase.Ready) return new(false, _reason);
-            if (!_brokerReachable) return new(false, "not ready: broker unreachable");
+            var broker = _brokerReachable ? null : "broker unreachable" + (_brokerDetail is null ? "" : " (" + _brokerDetail + ")");
+            if (_phase == HealthPhase.Stopping) return new(false, _reason);
+            if (_phase != HealthPhase.Ready) return new(false, broker is null ? _reason : _reason + "; " + broker);
+            if (broker is not null) return new(false, "not ready: " + broker);
         }
         var live = Liveness();
         return live.Healthy ? new(true, "ready") : new(false, live.Reason);

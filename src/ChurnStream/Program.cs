@@ -10,6 +10,7 @@ root.Subcommands.Add(GenerateCommand.Create());
 root.Subcommands.Add(EvaluateCommand.Create());
 root.Subcommands.Add(DemoCommand.Create());
 root.Subcommands.Add(ModelCommand.Create());
+root.Subcommands.Add(BackfillCommand.Create());
 
 var parsed = root.Parse(args);
 if (parsed.Errors.Count > 0)

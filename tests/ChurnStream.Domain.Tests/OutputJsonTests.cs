@@ -28,7 +28,7 @@ public class OutputJsonTests
     {
         var json = Encoding.UTF8.GetString(OutputJson.Serialize(SampleAlert()));
         Assert.Equal(
-            """{"schemaVersion":1,"alertId":"38e9662bb9728c96de6bdafc6c555a03","customerId":"c-000042","kind":"frequency_decline","severity":"high","detectedAt":"2025-07-14T00:00:00Z","metrics":{"current":0.033333,"baseline":0.133333,"ratio":0.25,"threshold":0.5,"unit":"purchases_per_day"},"segments":{"value":"high","lifecycle":"loyal","activity":"declining"},"customer":{"lifetimeSpend":1234.5,"orders":27,"firstPurchaseAt":"2024-01-02T03:04:05Z","lastPurchaseAt":"2025-06-01T10:15:00.250Z","trailingSpend":1100.25,"trailingPurchases":12}}""",
+            """{"schemaVersion":1,"alertId":"38e9662bb9728c96de6bdafc6c555a03","customerId":"c-000042","kind":"frequency_decline","severity":"high","detectedAt":"2025-07-14T00:00:00Z","metrics":{"current":0.033333,"baseline":0.133333,"ratio":0.25,"threshold":0.5,"unit":"purchases_per_day"},"segments":{"value":"high","lifecycle":"loyal","activity":"declining","sentiment":"neutral","source":"unknown"},"customer":{"lifetimeSpend":1234.5,"orders":27,"firstPurchaseAt":"2024-01-02T03:04:05Z","lastPurchaseAt":"2025-06-01T10:15:00.250Z","trailingSpend":1100.25,"trailingPurchases":12},"pAlive":null,"expectedPurchases":null,"expectedValue":null}""",
             json);
     }
 
@@ -53,7 +53,7 @@ public class OutputJsonTests
         var change = new SegmentChange("c-000042", July14,
             [new SegmentTransition(SegmentDimension.Activity, "active", "declining")], HighLoyalDeclining);
         Assert.Equal(
-            """{"schemaVersion":1,"customerId":"c-000042","changedAt":"2025-07-14T00:00:00Z","changes":[{"dimension":"activity","from":"active","to":"declining"}],"segments":{"value":"high","lifecycle":"loyal","activity":"declining"}}""",
+            """{"schemaVersion":1,"customerId":"c-000042","changedAt":"2025-07-14T00:00:00Z","changes":[{"dimension":"activity","from":"active","to":"declining"}],"segments":{"value":"high","lifecycle":"loyal","activity":"declining","sentiment":"neutral","source":"unknown"}}""",
             Encoding.UTF8.GetString(OutputJson.Serialize(change)));
     }
 
@@ -63,8 +63,27 @@ public class OutputJsonTests
         var set = new SegmentSet(ValueTier.Low, Lifecycle.New, ActivityStatus.Active);
         var change = new SegmentChange("c-1", July14, SegmentPolicy.Diff(null, set), set);
         Assert.Equal(
-            """{"schemaVersion":1,"customerId":"c-1","changedAt":"2025-07-14T00:00:00Z","changes":[{"dimension":"value","from":null,"to":"low"},{"dimension":"lifecycle","from":null,"to":"new"},{"dimension":"activity","from":null,"to":"active"}],"segments":{"value":"low","lifecycle":"new","activity":"active"}}""",
+            """{"schemaVersion":1,"customerId":"c-1","changedAt":"2025-07-14T00:00:00Z","changes":[{"dimension":"value","from":null,"to":"low"},{"dimension":"lifecycle","from":null,"to":"new"},{"dimension":"activity","from":null,"to":"active"},{"dimension":"sentiment","from":null,"to":"neutral"},{"dimension":"source","from":null,"to":"unknown"}],"segments":{"value":"low","lifecycle":"new","activity":"active","sentiment":"neutral","source":"unknown"}}""",
             Encoding.UTF8.GetString(OutputJson.Serialize(change)));
+    }
+
+    [Fact]
+    public void Alert_with_model_and_advice_appends_the_added_fields_after_the_version_1_fields()
+    {
+        var a = SampleAlert() with
+        {
+            Segments = HighLoyalDeclining with { Sentiment = Sentiment.Dissatisfied, Source = AcquisitionSource.Referral },
+            Model = new Scoring.ModelScore(0.4213456, 1.25, 80.5, new Scoring.ModelInputs(5, 10, 20, 42)),
+            Advice = new Advice.AlertAdvice(Advice.SuspectedReason.Service,
+                new Advice.ReasonEvidence(2, 1.5, 0.9, 0.25, Events.StatedReason.Price, July14 - 86_400_000),
+                "apology, compensation and account-manager call", 1),
+        };
+        var json = Encoding.UTF8.GetString(OutputJson.Serialize(a));
+        Assert.EndsWith(
+            ""","segments":{"value":"high","lifecycle":"loyal","activity":"declining","sentiment":"dissatisfied","source":"referral"},"customer":{"lifetimeSpend":1234.5,"orders":27,"firstPurchaseAt":"2024-01-02T03:04:05Z","lastPurchaseAt":"2025-06-01T10:15:00.250Z","trailingSpend":1100.25,"trailingPurchases":12},"pAlive":0.421346,"expectedPurchases":1.25,"expectedValue":80.5,"suspectedReason":"service","evidence":{"complaints":2,"avgFeedback":1.5,"interactionRatio":0.9,"purchaseRatio":0.25,"statedReason":"price","serviceSignalAt":"2025-07-13T00:00:00Z"},"recommendedAction":"apology, compensation and account-manager call","priority":1}""",
+            json);
+        // every field of version 1 is where it was: the added ones come after them (a compatible change)
+        Assert.StartsWith("""{"schemaVersion":1,"alertId":""", json);
     }
 
     [Fact]

@@ -13,8 +13,12 @@ public class PropertyTests
 
     private static Arbitrary<int> Seeds => Gen.Choose(0, int.MaxValue).ToArbitrary();
 
-    private static Driver Run(IEnumerable<Events.CustomerEvent> arrivalOrder, bool singleInput = false) =>
-        new Driver(Population.Options(), singleInput).Feed(arrivalOrder).Flush();
+    /// <summary>Runs under the set-up <paramref name="variant"/> (rules only, with the model, with the model and quantile tiers).</summary>
+    private static Driver Run(IEnumerable<Events.CustomerEvent> arrivalOrder, bool singleInput = false, int variant = 0)
+    {
+        var (options, model) = Population.Variant(variant);
+        return new Driver(options, singleInput, model).Feed(arrivalOrder).Flush();
+    }
 
     private static void AssertSameWire(Driver expected, Driver actual)
     {
@@ -31,13 +35,14 @@ public class PropertyTests
             var shuffled = Population.Arrivals(events, arrivalSeed, Lateness).Select(x => x.Event).ToList();
             Population.AssertWithinLatenessBound(shuffled, Lateness);
 
-            var a = Run(inTimeOrder);
-            var b = Run(shuffled);
+            var v = arrivalSeed % 3;
+            var a = Run(inTimeOrder, variant: v);
+            var b = Run(shuffled, variant: v);
             AssertSameWire(a, b);
             Assert.Empty(b.Sink.LateApplied);
             Assert.Empty(b.Sink.LateDropped);
             // the same holds when all events come through one input
-            AssertSameWire(a, Run(shuffled, singleInput: true));
+            AssertSameWire(a, Run(shuffled, singleInput: true, variant: v));
         });
 
     [Property(MaxTest = 60)]
@@ -60,8 +65,8 @@ public class PropertyTests
             var withDuplicates = arrivals.Concat(copies).OrderBy(x => x.Key).ThenBy(x => x.Tie).Select(x => x.Event).ToList();
             Population.AssertWithinLatenessBound(withDuplicates, Lateness);
 
-            var once = Run(arrivals.Select(x => x.Event));
-            var twice = Run(withDuplicates);
+            var once = Run(arrivals.Select(x => x.Event), variant: arrivalSeed % 3);
+            var twice = Run(withDuplicates, variant: arrivalSeed % 3);
             AssertSameWire(once, twice);
             Assert.Equal(copies.Count, twice.Sink.Duplicates.Count);
         });
@@ -71,8 +76,8 @@ public class PropertyTests
         Prop.ForAll(Seeds, Seeds, (populationSeed, arrivalSeed) =>
         {
             var order = Population.Arrivals(Population.Generate(populationSeed), arrivalSeed, Lateness).Select(x => x.Event).ToList();
-            var first = Run(order);
-            var second = Run(order);
+            var first = Run(order, variant: arrivalSeed % 3);
+            var second = Run(order, variant: arrivalSeed % 3);
             Assert.Equal(first.Wire(), second.Wire());
         });
 
@@ -113,7 +118,7 @@ public class PropertyTests
         {
             var events = Population.Generate(seed);
             ties += events.GroupBy(e => (e.CustomerId, e.OccurredAtMs)).Count(g => g.Count() > 1);
-            var d = Run(events.OrderBy(e => e.OccurredAtMs));
+            var d = Run(events.OrderBy(e => e.OccurredAtMs), variant: 1);
             kinds.UnionWith(d.Sink.Alerts.Select(a => a.Kind));
             stages.UnionWith(d.Sink.Alerts.Select(a => a.Stage));
             Assert.NotEmpty(d.Sink.SegmentChanges);

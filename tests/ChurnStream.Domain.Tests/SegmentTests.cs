@@ -14,7 +14,8 @@ public class SegmentTests
         Assert.Equal(Ev.At(3, 12), first.ChangedAtMs);
         Assert.Equal(
             [new SegmentTransition(SegmentDimension.Value, null, "low"), new SegmentTransition(SegmentDimension.Lifecycle, null, "new"),
-             new SegmentTransition(SegmentDimension.Activity, null, "active")],
+             new SegmentTransition(SegmentDimension.Activity, null, "active"), new SegmentTransition(SegmentDimension.Sentiment, null, "neutral"),
+             new SegmentTransition(SegmentDimension.Source, null, "unknown")],
             first.Changes);
     }
 

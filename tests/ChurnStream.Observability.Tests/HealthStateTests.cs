@@ -35,6 +35,26 @@ public sealed class HealthStateTests
     }
 
     [Fact]
+    public void An_unreachable_broker_is_named_in_the_not_ready_reason_of_every_phase_but_stopping()
+    {
+        var health = new HealthState();
+
+        health.SetBrokerReachable(false, "1/1 brokers are down\n");
+        Assert.Equal(new HealthReport(false, "starting; broker unreachable (1/1 brokers are down)"), health.Readiness());
+        Assert.False(health.BrokerReachable);
+        health.SetRestoring("2 partitions");
+        Assert.Equal(new HealthReport(false, "restoring: 2 partitions; broker unreachable (1/1 brokers are down)"), health.Readiness());
+        health.SetReady();
+        Assert.Equal(new HealthReport(false, "not ready: broker unreachable (1/1 brokers are down)"), health.Readiness());
+        health.SetStopping();
+        Assert.Equal(new HealthReport(false, "stopping"), health.Readiness());
+        health.SetReady();
+        health.SetBrokerReachable(true, "ignored when reachable");
+        Assert.Equal(new HealthReport(true, "ready"), health.Readiness());
+        Assert.True(health.Liveness().Healthy);
+    }
+
+    [Fact]
     public void Liveness_fails_when_heartbeats_stop_for_longer_than_the_stall_timeout_and_recovers_on_the_next_heartbeat()
     {
         var clock = new ManualTimeProvider();

@@ -271,6 +271,32 @@ public sealed class PrometheusTextExporterTests
     }
 
     [Fact]
+    public void KPI_gauges_carry_tier_and_source_labels_and_the_tier_only_callback_still_works()
+    {
+        using var metrics = new ChurnStreamMetrics();
+        using var exporter = new PrometheusTextExporter(metrics.Meter, includeProcessMetrics: false);
+
+        metrics.ObserveKpis(() => [("high", 0.1, 0.9, 0.25)]);
+        var tierOnly = exporter.Collect();
+        metrics.ObserveKpis(() => [("high", "web", 0.125, 0.875, 0.5), ("high", "", 0.2, 0.8, 0.3), ("low", "app", double.NaN, 0.5, 0.0)]);
+        var bySource = exporter.Collect();
+
+        Assert.Contains("churnstream_kpi_churn_rate{tier=\"high\"} 0.1\n", tierOnly);
+        Assert.Contains("churnstream_kpi_retention_rate{tier=\"high\"} 0.9\n", tierOnly);
+        Assert.Contains("churnstream_kpi_winback_rate{tier=\"high\"} 0.25\n", tierOnly);
+        Assert.Contains("# TYPE churnstream_kpi_churn_rate gauge\n", tierOnly);
+        Assert.Matches(@"# HELP churnstream_kpi_winback_rate Win-back rate: share of the churned customers in a value tier \(and source\)", tierOnly);
+
+        Assert.Contains("churnstream_kpi_churn_rate{source=\"web\",tier=\"high\"} 0.125\n", bySource);
+        Assert.Contains("churnstream_kpi_retention_rate{source=\"web\",tier=\"high\"} 0.875\n", bySource);
+        Assert.Contains("churnstream_kpi_winback_rate{source=\"web\",tier=\"high\"} 0.5\n", bySource);
+        Assert.Contains("churnstream_kpi_churn_rate{tier=\"high\"} 0.2\n", bySource);        // empty source: tier-wide
+        Assert.Contains("churnstream_kpi_retention_rate{source=\"app\",tier=\"low\"} 0.5\n", bySource);
+        Assert.DoesNotContain("churnstream_kpi_churn_rate{source=\"app\"", bySource);       // NaN: no sample
+        Assert.DoesNotContain("churnstream_kpi_churn_rate{tier=\"high\"} 0.1\n", bySource); // last registration wins
+    }
+
+    [Fact]
     public void A_throwing_gauge_callback_is_reported_and_does_not_break_the_scrape()
     {
         using var metrics = new ChurnStreamMetrics();

@@ -57,7 +57,7 @@ public sealed class PromtoolTests
         var tests = File.ReadAllText(Path.Combine(TestSupport.PrometheusConfigDir, "churnstream-rules.test.yml"));
         var alerts = System.Text.RegularExpressions.Regex.Matches(rules, @"(?m)^\s*- alert:\s*(\S+)").Select(m => m.Groups[1].Value).ToList();
 
-        Assert.Equal(6, alerts.Count);
+        Assert.Equal(9, alerts.Count);
         Assert.Equal(alerts.Count, System.Text.RegularExpressions.Regex.Matches(rules, @"(?m)^\s+severity: (critical|warning)\s*$").Count);
         Assert.Equal(alerts.Count, System.Text.RegularExpressions.Regex.Matches(rules, @"(?m)^\s+summary: ").Count);
         Assert.Equal(alerts.Count, System.Text.RegularExpressions.Regex.Matches(rules, @"(?m)^\s+description: ").Count);

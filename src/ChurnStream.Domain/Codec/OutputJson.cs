@@ -1,5 +1,7 @@
 using System.Buffers;
 using System.Text.Json;
+using ChurnStream.Domain.Advice;
+using ChurnStream.Domain.Events;
 using ChurnStream.Domain.Outputs;
 using ChurnStream.Domain.Profiles;
 using ChurnStream.Domain.Rules;
@@ -44,8 +46,36 @@ public static class OutputJson
         WriteRounded(w, "trailingSpend", a.Customer.TrailingSpend);
         w.WriteNumber("trailingPurchases", a.Customer.TrailingPurchases);
         w.WriteEndObject();
+        // Added fields (a compatible change of schema version 1): the model's view and the advice.
+        WriteRounded(w, "pAlive", a.Model?.PAlive);
+        WriteRounded(w, "expectedPurchases", a.Model?.ExpectedPurchases);
+        WriteRounded(w, "expectedValue", a.Model?.ExpectedValue);
+        if (a.Advice is { } advice)
+        {
+            w.WriteString("suspectedReason", advice.Reason.Name());
+            w.WriteStartObject("evidence");
+            var e = advice.Evidence;
+            w.WriteNumber("complaints", e.Complaints);
+            WriteRounded(w, "avgFeedback", e.AverageFeedback);
+            WriteRounded(w, "interactionRatio", e.InteractionRatio);
+            WriteRounded(w, "purchaseRatio", e.PurchaseRatio);
+            if (e.StatedReason == StatedReason.None) w.WriteNull("statedReason");
+            else w.WriteString("statedReason", StatedReasonName(e.StatedReason));
+            WriteTime(w, "serviceSignalAt", e.ServiceSignalMs);
+            w.WriteEndObject();
+            w.WriteString("recommendedAction", advice.RecommendedAction);
+            w.WriteNumber("priority", advice.Priority);
+        }
         w.WriteEndObject();
     });
+
+    private static string StatedReasonName(StatedReason r) => r switch
+    {
+        StatedReason.Price => "price",
+        StatedReason.Service => "service",
+        StatedReason.Need => "need",
+        _ => "other",
+    };
 
     public static byte[] Serialize(SegmentChange c) => Write(w =>
     {
@@ -73,6 +103,8 @@ public static class OutputJson
         w.WriteString("value", s.Value.Name());
         w.WriteString("lifecycle", s.Lifecycle.Name());
         w.WriteString("activity", s.Activity.Name());
+        w.WriteString("sentiment", s.Sentiment.Name());
+        w.WriteString("source", s.Source.Name());
         w.WriteEndObject();
     }
 

@@ -2,6 +2,7 @@ using ChurnStream.Domain.Events;
 using ChurnStream.Domain.Options;
 using ChurnStream.Domain.Outputs;
 using ChurnStream.Domain.Profiles;
+using ChurnStream.Domain.Scoring;
 using ChurnStream.Domain.State;
 using ChurnStream.Domain.Time;
 
@@ -32,11 +33,11 @@ public sealed class PartitionEngine
     private readonly long _latenessMs;
     private readonly long _horizonMs;
 
-    public PartitionEngine(DetectionOptions options, int inputCount = 1)
+    public PartitionEngine(DetectionOptions options, int inputCount = 1, ChurnModel? model = null)
     {
         var errors = options.Validate();
         if (errors.Count > 0) throw new ArgumentException(string.Join(Environment.NewLine, errors), nameof(options));
-        _decisions = new CustomerDecisions(options, new BucketClock(options));
+        _decisions = new CustomerDecisions(options, new BucketClock(options), model);
         _inputWatermark = Enumerable.Repeat(CustomerProfile.None, inputCount).ToArray();
         _inputIdle = new bool[inputCount];
         _watermarkDriven = new bool[inputCount];
@@ -51,6 +52,60 @@ public sealed class PartitionEngine
     public int CustomerCount => _profiles.Count;
     public IReadOnlyDictionary<string, CustomerProfile> Profiles => _profiles;
     public long EventsApplied { get; private set; }
+
+    /// <summary>The churn model in use, or null (rules only).</summary>
+    public ChurnModel? Model => _decisions.Model;
+
+    /// <summary>The partition's value-score sketch (quantile tiers).</summary>
+    public ValueSketch ValueSketch => _decisions.Sketch;
+
+    /// <summary>
+    /// Swaps the churn model (null = rules only) without touching any profile: the profiles keep the raw model inputs, so
+    /// only decisions taken from now on use the new model. Pending timers are re-planned (the instant P(alive) would
+    /// cross the threshold depends on the model). Call between two messages, like everything else.
+    /// </summary>
+    public void SetModel(ChurnModel? model)
+    {
+        if (ReferenceEquals(model, _decisions.Model)) return;
+        _decisions.Model = model;
+        var now = Watermark != CustomerProfile.None ? Watermark : MaxEventTime;
+        if (now == CustomerProfile.None) return;
+        foreach (var p in _profiles.Values)
+        {
+            var pending = p.ScheduledTimerMs;
+            var next = _decisions.NextTimer(p, now);
+            // a timer already planned before the next one the new model asks for (an inactivity deadline, a review) stays
+            if (pending != CustomerProfile.None && pending > now && (next == CustomerProfile.None || pending < next)) next = pending;
+            _timers.Schedule(p, next);
+        }
+    }
+
+    /// <summary>
+    /// Joins a record of the <c>customers</c> table (the latest wins; a tombstone forgets the attributes). Applied on
+    /// arrival, not in event-time order: it is a table, not an event. When the customer already has published segments and
+    /// the join changes one (the <c>source</c>), the new set is published at the partition's watermark. A record for a
+    /// customer with no event yet is kept in a profile of its own and used from the first event on.
+    /// </summary>
+    public void ApplyAttributes(CustomerAttributes attributes, IDecisionSink sink)
+    {
+        ArgumentNullException.ThrowIfNull(attributes);
+        var p = ProfileOf(attributes.CustomerId);
+        if (attributes.Deleted)
+        {
+            p.HasAttributes = false;
+            p.AttributeSource = Segments.AcquisitionSource.Unknown;
+            p.SignedUpAtMs = CustomerProfile.None;
+            p.Region = null;
+        }
+        else
+        {
+            p.HasAttributes = true;
+            p.AttributeSource = attributes.Source;
+            p.SignedUpAtMs = attributes.SignedUpAtMs;
+            p.Region = attributes.Region;
+        }
+        if (p.HasSegments && Watermark != CustomerProfile.None) _decisions.AfterAttributes(p, Watermark, sink);
+    }
 
     /// <summary>Takes one event from input <paramref name="input"/>; whatever becomes decidable is handed to <paramref name="sink"/>.</summary>
     public void Accept(CustomerEvent e, int input, IDecisionSink sink)
@@ -170,6 +225,7 @@ public sealed class PartitionEngine
             {
                 _timers.RemoveDue(profile);
                 _decisions.OnTimer(profile, at, sink);
+                _changed?.Add(profile);
                 _timers.Schedule(profile, _decisions.NextTimer(profile, at));
             }
             else if (hasEvent)
@@ -197,6 +253,7 @@ public sealed class PartitionEngine
                 return;
         }
         EventsApplied++;
+        _changed?.Add(profile);
         _decisions.AfterEvent(profile, e.OccurredAtMs, sink);
         _timers.Schedule(profile, _decisions.NextTimer(profile, e.OccurredAtMs));
     }
@@ -214,6 +271,7 @@ public sealed class PartitionEngine
         sink.OnLateEvent(e, applied: outcome == ApplyOutcome.Applied);
         if (outcome != ApplyOutcome.Applied) return;
         EventsApplied++;
+        _changed?.Add(profile);
         // Decisions already taken stand; the late event counts from here on, at the watermark.
         _decisions.AfterEvent(profile, Watermark, sink);
         _timers.Schedule(profile, _decisions.NextTimer(profile, Watermark));
@@ -224,6 +282,20 @@ public sealed class PartitionEngine
     {
         ref var slot = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(_profiles, customerId, out _);
         return slot ??= new CustomerProfile(customerId);
+    }
+
+    private HashSet<CustomerProfile>? _changed;
+
+    /// <summary>Starts remembering which profiles change, for a changelog that writes only those.</summary>
+    public void TrackChanges() => _changed ??= new HashSet<CustomerProfile>(ReferenceEqualityComparer.Instance);
+
+    /// <summary>The profiles changed since the last call (empty unless <see cref="TrackChanges"/> was called).</summary>
+    public IReadOnlyList<CustomerProfile> TakeChanged()
+    {
+        if (_changed is null || _changed.Count == 0) return [];
+        var changed = _changed.ToArray();
+        _changed.Clear();
+        return changed;
     }
 
     /// <summary>The clock of this partition, for a checkpoint: every watermark and idle flag.</summary>
@@ -253,6 +325,7 @@ public sealed class PartitionEngine
     public void Restore(CustomerProfile profile)
     {
         _profiles[profile.CustomerId] = profile;
+        if (profile.TierSketchBin != 0) _decisions.Sketch.Add(profile.TierSketchBin);
         var at = profile.ScheduledTimerMs;
         profile.ScheduledTimerMs = CustomerProfile.None;
         _timers.Schedule(profile, at);

@@ -2,6 +2,7 @@ using ChurnStream.Domain.Events;
 using ChurnStream.Domain.Options;
 using ChurnStream.Domain.Outputs;
 using ChurnStream.Domain.Partitioning;
+using ChurnStream.Domain.Scoring;
 
 namespace ChurnStream.Domain.Engine;
 
@@ -14,11 +15,20 @@ public sealed class PartitionedEngine
 {
     private readonly PartitionEngine[] _partitions;
 
-    public PartitionedEngine(DetectionOptions options, int partitionCount)
+    public PartitionedEngine(DetectionOptions options, int partitionCount, ChurnModel? model = null)
     {
         if (partitionCount < 1) throw new ArgumentOutOfRangeException(nameof(partitionCount), "at least one partition");
-        _partitions = Enumerable.Range(0, partitionCount).Select(_ => new PartitionEngine(options, inputCount: 1)).ToArray();
+        _partitions = Enumerable.Range(0, partitionCount).Select(_ => new PartitionEngine(options, inputCount: 1, model)).ToArray();
     }
+
+    public void SetModel(ChurnModel? model)
+    {
+        foreach (var p in _partitions) p.SetModel(model);
+    }
+
+    /// <summary>A <c>customers</c> record, to the partition that owns the customer.</summary>
+    public void ApplyAttributes(CustomerAttributes attributes, IDecisionSink sink) =>
+        _partitions[Murmur2Partitioner.PartitionFor(attributes.CustomerId, _partitions.Length)].ApplyAttributes(attributes, sink);
 
     public IReadOnlyList<PartitionEngine> Partitions => _partitions;
 

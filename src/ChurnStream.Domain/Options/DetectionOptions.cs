@@ -31,6 +31,15 @@ public sealed class DetectionOptions
 
     public SegmentOptions Segments { get; set; } = new();
 
+    /// <summary>The BG/NBD churn model in the stream: P(alive), expected purchases, <c>churn_risk</c>.</summary>
+    public ChurnModelOptions Model { get; set; } = new();
+
+    /// <summary>How the suspected reason of an alert is inferred.</summary>
+    public ReasonOptions Reasons { get; set; } = new();
+
+    /// <summary>Recommended actions by alert kind, reason and value tier.</summary>
+    public PlaybookOptions Playbook { get; set; } = new();
+
     public int HorizonDays => CurrentWindowDays + BaselineWindowDays;
 
     public InactivityOptions InactivityFor(string? category) =>
@@ -66,6 +75,9 @@ public sealed class DetectionOptions
             o.Validate($"Detection:CategoryInactivity:{category}", errors);
         Dissatisfaction.Validate("Detection:Dissatisfaction", errors);
         Segments.Validate("Detection:Segments", errors);
+        Model.Validate("Detection:Model", errors);
+        Reasons.Validate("Detection:Reasons", errors);
+        Playbook.Validate("Detection:Playbook", errors);
         return errors;
     }
 }
@@ -159,6 +171,32 @@ public sealed class SegmentOptions
     /// <summary>Loyal: at least this many purchases over the horizon.</summary>
     public int LoyalMinPurchases { get; set; } = 8;
 
+    /// <summary>
+    /// How value tiers are cut: <c>amounts</c> (the fixed boundaries here) or <c>quantiles</c> (the partition's population,
+    /// kept by a streaming sketch: high = at or above <see cref="HighQuantile"/>, medium = at or above <see cref="MediumQuantile"/>).
+    /// </summary>
+    public string TierBy { get; set; } = "amounts";
+
+    /// <summary>With a model loaded and <c>TierBy = amounts</c>: high value = expected value over the model horizon at or above this.</summary>
+    public double HighMinExpectedValue { get; set; } = 500;
+
+    /// <summary>With a model loaded and <c>TierBy = amounts</c>: medium value = expected value at or above this.</summary>
+    public double MediumMinExpectedValue { get; set; } = 150;
+
+    public double HighQuantile { get; set; } = 0.8;
+    public double MediumQuantile { get; set; } = 0.5;
+
+    /// <summary>Below this many customers in the partition's sketch, quantile tiers fall back to the amount boundaries.</summary>
+    public int QuantileMinCustomers { get; set; } = 100;
+
+    /// <summary>Sentiment <c>satisfied</c>: no complaint and an average feedback score at or above this in the current window.</summary>
+    public double SatisfiedMinFeedback { get; set; } = 4.0;
+
+    /// <summary>Sentiment <c>dissatisfied</c>: a complaint, or an average feedback score at or below this, in the current window.</summary>
+    public double DissatisfiedMaxFeedback { get; set; } = 2.5;
+
+    public bool TierByQuantiles => string.Equals(TierBy, "quantiles", StringComparison.OrdinalIgnoreCase);
+
     internal void Validate(string path, List<string> errors)
     {
         if (!(MediumMinSpend >= 0)) errors.Add($"{path}:MediumMinSpend must be 0 or more (is {MediumMinSpend}).");
@@ -166,5 +204,14 @@ public sealed class SegmentOptions
         if (MediumMinPurchases < 1) errors.Add($"{path}:MediumMinPurchases must be at least 1 (is {MediumMinPurchases}).");
         if (HighMinPurchases < MediumMinPurchases) errors.Add($"{path}:HighMinPurchases ({HighMinPurchases}) must be at least MediumMinPurchases ({MediumMinPurchases}).");
         if (LoyalMinPurchases < 2) errors.Add($"{path}:LoyalMinPurchases must be at least 2 (is {LoyalMinPurchases}).");
+        if (!string.Equals(TierBy, "amounts", StringComparison.OrdinalIgnoreCase) && !TierByQuantiles)
+            errors.Add($"{path}:TierBy must be 'amounts' or 'quantiles' (is '{TierBy}').");
+        if (!(MediumMinExpectedValue >= 0)) errors.Add($"{path}:MediumMinExpectedValue must be 0 or more (is {MediumMinExpectedValue}).");
+        if (!(HighMinExpectedValue > MediumMinExpectedValue)) errors.Add($"{path}:HighMinExpectedValue ({HighMinExpectedValue}) must be greater than MediumMinExpectedValue ({MediumMinExpectedValue}).");
+        if (!(MediumQuantile > 0 && MediumQuantile < 1)) errors.Add($"{path}:MediumQuantile must be between 0 and 1, exclusive (is {MediumQuantile}).");
+        if (!(HighQuantile > MediumQuantile && HighQuantile < 1)) errors.Add($"{path}:HighQuantile ({HighQuantile}) must be greater than MediumQuantile ({MediumQuantile}) and less than 1.");
+        if (QuantileMinCustomers < 1) errors.Add($"{path}:QuantileMinCustomers must be at least 1 (is {QuantileMinCustomers}).");
+        if (!(DissatisfiedMaxFeedback >= 1 && DissatisfiedMaxFeedback < SatisfiedMinFeedback && SatisfiedMinFeedback <= 5))
+            errors.Add($"{path}:DissatisfiedMaxFeedback ({DissatisfiedMaxFeedback}) must be at least 1 and less than SatisfiedMinFeedback ({SatisfiedMinFeedback}), which must be at most 5.");
     }
 }

@@ -1,4 +1,6 @@
+using ChurnStream.Domain.Advice;
 using ChurnStream.Domain.Rules;
+using ChurnStream.Domain.Scoring;
 using ChurnStream.Domain.Segments;
 
 namespace ChurnStream.Domain.Outputs;
@@ -9,7 +11,11 @@ public readonly record struct AlertMetrics(double Current, double? Baseline, dou
 /// <summary>The customer's standing when the alert fired.</summary>
 public readonly record struct CustomerSnapshot(double LifetimeSpend, int Orders, long FirstPurchaseMs, long LastPurchaseMs, double TrailingSpend, int TrailingPurchases);
 
-/// <summary>A decline alert, as published on <c>churn-alerts</c>.</summary>
+/// <summary>
+/// A decline alert, as published on <c>churn-alerts</c>. <see cref="Model"/>: P(alive), expected purchases and value at
+/// <see cref="DetectedAtMs"/> (null without a model, or before a first purchase); <see cref="Advice"/>: suspected reason,
+/// evidence, recommended action and priority (always set by the engine).
+/// </summary>
 public sealed record ChurnAlert(
     string AlertId,
     string CustomerId,
@@ -19,7 +25,9 @@ public sealed record ChurnAlert(
     string? Stage,
     AlertMetrics Metrics,
     SegmentSet Segments,
-    CustomerSnapshot Customer);
+    CustomerSnapshot Customer,
+    ModelScore? Model = null,
+    AlertAdvice? Advice = null);
 
 /// <summary>One segment dimension that changed.</summary>
 public readonly record struct SegmentTransition(SegmentDimension Dimension, string? From, string To);

@@ -1,3 +1,4 @@
+using ChurnStream.Domain.Events;
 using ChurnStream.Domain.Rules;
 using ChurnStream.Domain.Segments;
 
@@ -30,6 +31,38 @@ public sealed class CustomerProfile
     public string? LastCategory;
     public string? FirstChannel;
     public bool Unsubscribed;
+
+    // What the churn model needs (BG/NBD x, t_x, T and the Gamma-Gamma mean repeat spend), kept online:
+    // x = PurchaseDays - 1; t_x and T from FirstPurchaseMs / LastPurchaseMs (their UTC days) and the evaluation instant.
+
+    /// <summary>Distinct UTC days with a purchase (refunds excluded): one purchase occasion per day, as the model was fitted.</summary>
+    public int PurchaseDays;
+
+    /// <summary>
+    /// Bit i set: a purchase on the UTC day <c>i</c> days before the last purchase day. Lets a late purchase within 64 days
+    /// of the last one be recognised as a day already counted (older late purchases count as a new day unless on the first day).
+    /// </summary>
+    public ulong RecentPurchaseDays;
+
+    /// <summary>Spend of the first purchase day, and of all the later purchase days (positive amounts only, as in the model fit).</summary>
+    public double FirstDaySpend;
+    public double RepeatSpend;
+
+    /// <summary>The last reason the customer stated (<c>reason</c> on feedback or a complaint: price, service, need) and when.</summary>
+    public StatedReason LastStatedReason;
+    public long LastStatedReasonMs = None;
+
+    /// <summary>The last complaint or low feedback (score 1-2): evidence that service preceded a decline.</summary>
+    public long LastServiceSignalMs = None;
+
+    /// <summary>Joined from the <c>customers</c> topic: the acquisition source, sign-up time and region; absent until a record arrives.</summary>
+    public bool HasAttributes;
+    public AcquisitionSource AttributeSource;
+    public long SignedUpAtMs = None;
+    public string? Region;
+
+    /// <summary>The bin of this customer's value score in the partition's tier sketch (0 = not in it). Only with quantile tiers.</summary>
+    public ushort TierSketchBin;
 
     public InactivityStage Stage;
     public bool WonBack;

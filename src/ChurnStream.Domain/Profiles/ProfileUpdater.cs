@@ -34,9 +34,11 @@ public static class ProfileUpdater
             case EventKind.SupportTicket:
             case EventKind.Feedback:
                 ApplySentiment(p, e, clock);
+                ApplyReasonEvidence(p, e);
                 TouchEngagement(p, e);
                 break;
             case EventKind.Unsubscribe:
+                ApplyReasonEvidence(p, e);
                 p.Unsubscribed = true;
                 TouchEngagement(p, e);
                 break;
@@ -55,6 +57,7 @@ public static class ProfileUpdater
         if (e.IsRefund) return;
 
         slot.Purchases = SaturatingIncrement(slot.Purchases);
+        CountPurchaseDay(p, e);
         p.Orders++;
         if (p.FirstPurchaseMs == CustomerProfile.None || e.OccurredAtMs < p.FirstPurchaseMs)
         {
@@ -76,6 +79,70 @@ public static class ProfileUpdater
             p.Stage = InactivityStage.Buying;
         }
     }
+
+    /// <summary>Distinct purchase days and the first-day / repeat spend split; before the first/last purchase times are updated.</summary>
+    private static void CountPurchaseDay(CustomerProfile p, CustomerEvent e)
+    {
+        var day = EventTime.DayIndex(e.OccurredAtMs);
+        var amount = Math.Max(0, e.Amount);
+        if (p.PurchaseDays == 0 || p.FirstPurchaseMs == CustomerProfile.None || p.LastPurchaseMs == CustomerProfile.None)
+        {
+            p.PurchaseDays = 1;
+            p.RecentPurchaseDays = 1;
+            p.FirstDaySpend = amount;
+            p.RepeatSpend = 0;
+            return;
+        }
+        var firstDay = EventTime.DayIndex(p.FirstPurchaseMs);
+        var lastDay = EventTime.DayIndex(p.LastPurchaseMs);
+        if (day > lastDay)
+        {
+            var shift = day - lastDay;
+            p.RecentPurchaseDays = (shift >= 64 ? 0 : p.RecentPurchaseDays << (int)shift) | 1;
+            p.PurchaseDays++;
+        }
+        else
+        {
+            var back = lastDay - day;
+            if (back < 64)
+            {
+                var bit = 1UL << (int)back;
+                if ((p.RecentPurchaseDays & bit) == 0)
+                {
+                    p.RecentPurchaseDays |= bit;
+                    p.PurchaseDays++;
+                }
+            }
+            else if (day != firstDay)
+            {
+                p.PurchaseDays++;
+            }
+        }
+        if (day < firstDay)
+        {
+            p.RepeatSpend += p.FirstDaySpend;
+            p.FirstDaySpend = amount;
+        }
+        else if (day == firstDay) p.FirstDaySpend += amount;
+        else p.RepeatSpend += amount;
+    }
+
+    /// <summary>A stated reason (the latest in event time wins) and service signals (complaints, feedback of 1 or 2).</summary>
+    private static void ApplyReasonEvidence(CustomerProfile p, CustomerEvent e)
+    {
+        if (e.Reason is StatedReason.Price or StatedReason.Service or StatedReason.Need
+            && (p.LastStatedReasonMs == CustomerProfile.None || e.OccurredAtMs >= p.LastStatedReasonMs))
+        {
+            p.LastStatedReason = e.Reason;
+            p.LastStatedReasonMs = e.OccurredAtMs;
+        }
+        var serviceSignal = e.Kind == EventKind.Complaint || (e.Kind == EventKind.Feedback && e.Score is >= 1 and <= LowFeedbackScore);
+        if (serviceSignal && (p.LastServiceSignalMs == CustomerProfile.None || e.OccurredAtMs > p.LastServiceSignalMs))
+            p.LastServiceSignalMs = e.OccurredAtMs;
+    }
+
+    /// <summary>A feedback score at or below this is a service signal for the suspected reason.</summary>
+    public const byte LowFeedbackScore = 2;
 
     private static void ApplySentiment(CustomerProfile p, CustomerEvent e, BucketClock clock)
     {

@@ -7,6 +7,9 @@ public enum AlertKind : byte
     EngagementDecline = 2,
     Dissatisfaction = 3,
     Inactivity = 4,
+
+    /// <summary>P(alive) of the BG/NBD model fell below the threshold (only with a model loaded).</summary>
+    ChurnRisk = 5,
 }
 
 public enum Severity : byte { Low = 0, Medium, High, Critical }
@@ -20,8 +23,17 @@ public static class AlertNames
         AlertKind.EngagementDecline => "engagement_decline",
         AlertKind.Dissatisfaction => "dissatisfaction",
         AlertKind.Inactivity => "inactivity",
+        AlertKind.ChurnRisk => "churn_risk",
         _ => throw new ArgumentOutOfRangeException(nameof(k)),
     };
+
+    public static bool TryParse(string name, out AlertKind kind)
+    {
+        foreach (var k in Enum.GetValues<AlertKind>())
+            if (k.Name() == name) { kind = k; return true; }
+        kind = default;
+        return false;
+    }
 
     public static string Name(this Severity s) => s switch
     {

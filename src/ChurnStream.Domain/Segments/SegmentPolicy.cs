@@ -8,11 +8,44 @@ namespace ChurnStream.Domain.Segments;
 /// <summary>Where a customer stands in each dimension, from the profile alone.</summary>
 public static class SegmentPolicy
 {
+    /// <summary>Every dimension, with the value tier from the trailing amounts (no model, no quantiles).</summary>
     public static SegmentSet Classify(CustomerProfile p, long nowMs, BucketClock clock, DetectionOptions options)
     {
         var trailing = Trailing(p, nowMs, clock);
-        return new SegmentSet(TierOf(trailing, options.Segments), LifecycleOf(p, trailing, options.Segments), ActivityOf(p));
+        return Classify(p, nowMs, clock, options, TierOf(trailing, options.Segments));
     }
+
+    /// <summary>Every dimension, with the value tier decided by the caller (the model or the quantile sketch).</summary>
+    public static SegmentSet Classify(CustomerProfile p, long nowMs, BucketClock clock, DetectionOptions options, ValueTier tier)
+    {
+        var trailing = Trailing(p, nowMs, clock);
+        return new SegmentSet(tier, LifecycleOf(p, trailing, options.Segments), ActivityOf(p),
+            SentimentOf(p, nowMs, clock, options.Segments), SourceOf(p));
+    }
+
+    /// <summary>
+    /// From the current window ending with the bucket <paramref name="nowMs"/> falls in: <c>dissatisfied</c> with a complaint
+    /// or an average feedback at or below <c>DissatisfiedMaxFeedback</c>; <c>satisfied</c> with feedback averaging at least
+    /// <c>SatisfiedMinFeedback</c> and no complaint; else <c>neutral</c> (also with no feedback at all).
+    /// </summary>
+    public static Sentiment SentimentOf(CustomerProfile p, long nowMs, BucketClock clock, SegmentOptions o)
+    {
+        if (!p.Sentiment.IsAllocated) return Sentiment.Neutral;
+        var now = clock.BucketOf(nowMs);
+        var s = SentimentTotals.Over(p.Sentiment, now - clock.CurrentBuckets + 1, now + 1);
+        var avg = s.AverageFeedback;
+        if (s.Complaints > 0 || avg <= o.DissatisfiedMaxFeedback) return Sentiment.Dissatisfied;
+        if (avg >= o.SatisfiedMinFeedback) return Sentiment.Satisfied;
+        return Sentiment.Neutral;
+    }
+
+    /// <summary>The <c>customers</c> topic's source when a record was joined, else the first purchase's channel.</summary>
+    public static AcquisitionSource SourceOf(CustomerProfile p) =>
+        p.HasAttributes && p.AttributeSource != AcquisitionSource.Unknown ? p.AttributeSource : AcquisitionSources.FromName(p.FirstChannel);
+
+    /// <summary>Tier from amount boundaries on the model's expected customer value over its horizon.</summary>
+    public static ValueTier TierOfExpectedValue(double value, SegmentOptions o) =>
+        value >= o.HighMinExpectedValue ? ValueTier.High : value >= o.MediumMinExpectedValue ? ValueTier.Medium : ValueTier.Low;
 
     /// <summary>Purchases and spend over the horizon ending with the bucket <paramref name="nowMs"/> falls in.</summary>
     public static WindowTotals Trailing(CustomerProfile p, long nowMs, BucketClock clock)
@@ -42,20 +75,24 @@ public static class SegmentPolicy
         InactivityStage.Lost => ActivityStatus.Lost,
         InactivityStage.Silent => ActivityStatus.Silent,
         _ when !p.IsArmed(AlertKind.FrequencyDecline) || !p.IsArmed(AlertKind.SpendDecline)
-               || !p.IsArmed(AlertKind.EngagementDecline) => ActivityStatus.Declining,
+               || !p.IsArmed(AlertKind.EngagementDecline) || !p.IsArmed(AlertKind.ChurnRisk) => ActivityStatus.Declining,
         _ => ActivityStatus.Active,
     };
 
     /// <summary>The dimensions that differ between two sets; every dimension when there was none before.</summary>
     public static List<Outputs.SegmentTransition> Diff(SegmentSet? before, SegmentSet after)
     {
-        var changes = new List<Outputs.SegmentTransition>(3);
+        var changes = new List<Outputs.SegmentTransition>(5);
         if (before?.Value != after.Value)
             changes.Add(new(SegmentDimension.Value, before?.Value.Name(), after.Value.Name()));
         if (before?.Lifecycle != after.Lifecycle)
             changes.Add(new(SegmentDimension.Lifecycle, before?.Lifecycle.Name(), after.Lifecycle.Name()));
         if (before?.Activity != after.Activity)
             changes.Add(new(SegmentDimension.Activity, before?.Activity.Name(), after.Activity.Name()));
+        if (before?.Sentiment != after.Sentiment)
+            changes.Add(new(SegmentDimension.Sentiment, before?.Sentiment.Name(), after.Sentiment.Name()));
+        if (before?.Source != after.Source)
+            changes.Add(new(SegmentDimension.Source, before?.Source.Name(), after.Source.Name()));
         return changes;
     }
 }

@@ -6,10 +6,18 @@ public enum Lifecycle : byte { Prospect = 0, New, Repeat, Loyal, Lost, WonBack }
 
 public enum ActivityStatus : byte { Active = 0, Declining, Silent, Lost }
 
-public enum SegmentDimension : byte { Value = 0, Lifecycle, Activity }
+/// <summary>How the customer feels, from complaints and feedback scores in the current window.</summary>
+public enum Sentiment : byte { Neutral = 0, Satisfied, Dissatisfied }
+
+public enum SegmentDimension : byte { Value = 0, Lifecycle, Activity, Sentiment, Source }
 
 /// <summary>A customer's segment in every dimension at one moment.</summary>
-public readonly record struct SegmentSet(ValueTier Value, Lifecycle Lifecycle, ActivityStatus Activity);
+public readonly record struct SegmentSet(
+    ValueTier Value,
+    Lifecycle Lifecycle,
+    ActivityStatus Activity,
+    Sentiment Sentiment = Sentiment.Neutral,
+    AcquisitionSource Source = AcquisitionSource.Unknown);
 
 public static class SegmentNames
 {
@@ -41,11 +49,39 @@ public static class SegmentNames
         _ => throw new ArgumentOutOfRangeException(nameof(a)),
     };
 
+    public static string Name(this Sentiment s) => s switch
+    {
+        Sentiment.Neutral => "neutral",
+        Sentiment.Satisfied => "satisfied",
+        Sentiment.Dissatisfied => "dissatisfied",
+        _ => throw new ArgumentOutOfRangeException(nameof(s)),
+    };
+
+    public static string Name(this AcquisitionSource s) => s switch
+    {
+        AcquisitionSource.Unknown => "unknown",
+        AcquisitionSource.Online => "online",
+        AcquisitionSource.Offline => "offline",
+        AcquisitionSource.Referral => "referral",
+        AcquisitionSource.Advertising => "advertising",
+        _ => throw new ArgumentOutOfRangeException(nameof(s)),
+    };
+
+    public static bool TryParseTier(string name, out ValueTier tier)
+    {
+        foreach (var t in Enum.GetValues<ValueTier>())
+            if (t.Name() == name) { tier = t; return true; }
+        tier = default;
+        return false;
+    }
+
     public static string Name(this SegmentDimension d) => d switch
     {
         SegmentDimension.Value => "value",
         SegmentDimension.Lifecycle => "lifecycle",
         SegmentDimension.Activity => "activity",
+        SegmentDimension.Sentiment => "sentiment",
+        SegmentDimension.Source => "source",
         _ => throw new ArgumentOutOfRangeException(nameof(d)),
     };
 }

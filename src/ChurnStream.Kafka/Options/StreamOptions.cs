@@ -12,9 +12,27 @@ public sealed class TopicOptions
     public string DeadLetter { get; set; } = "churnstream-dlq";
     public string Repartition { get; set; } = "churnstream-repartition";
 
+    /// <summary>The state of every partition: profiles keyed by customer, and a checkpoint per partition (compacted).</summary>
+    public string Changelog { get; set; } = "churnstream-changelog";
+
+    /// <summary>
+    /// The optional customers table (compacted; key customerId; <c>source</c>, <c>signedUpAt</c>, <c>region</c>), joined
+    /// into the profiles. Empty: not read.
+    /// </summary>
+    public string Customers { get; set; } = "";
+
     public IEnumerable<string> Inputs => [Purchases, Engagements, Repartition];
+
+    /// <summary>Everything the service consumes: the event inputs and, when configured, the customers table.</summary>
+    public IEnumerable<string> Subscribed => string.IsNullOrEmpty(Customers) ? Inputs : [.. Inputs, Customers];
     public IEnumerable<string> Outputs => [Alerts, Segments, DeadLetter];
-    public IEnumerable<string> All => [Purchases, Engagements, Repartition, Alerts, Segments, DeadLetter];
+
+    /// <summary>The topics that must have the inputs' partition count: partition p of each belongs to the same task.</summary>
+    public IEnumerable<string> CoPartitioned => string.IsNullOrEmpty(Customers)
+        ? [Purchases, Engagements, Repartition, Changelog]
+        : [Purchases, Engagements, Repartition, Changelog, Customers];
+
+    public IEnumerable<string> All => [.. CoPartitioned, Alerts, Segments, DeadLetter];
 
     internal void Validate(List<string> errors)
     {
@@ -32,6 +50,22 @@ public sealed class KafkaOptions
 {
     public string BootstrapServers { get; set; } = "";
     public string GroupId { get; set; } = "churnstream";
+
+    /// <summary>
+    /// This instance's stable name; the transactional id is <c>{GroupId}-{InstanceId}</c>. Default: the host name
+    /// (the pod name on Kubernetes) and the process id.
+    /// </summary>
+    public string InstanceId { get; set; } = "";
+
+    /// <summary>
+    /// On a changelog the cluster does not compact (the embedded broker), each partition rewrites all its profiles
+    /// once it has written this many bytes since its last full snapshot, so that the log's recent part always holds
+    /// the whole state (and retention can drop the rest). Not used when the changelog is compacted.
+    /// </summary>
+    public long ChangelogSnapshotBytes { get; set; } = 1_000_000;
+
+    /// <summary>How long a restore of one partition's changelog may take before the service gives up.</summary>
+    public int RestoreTimeoutSeconds { get; set; } = 300;
 
     /// <summary>How often produced outputs are flushed and the consumed positions committed.</summary>
     public int CommitIntervalMs { get; set; } = 100;
@@ -51,6 +85,8 @@ public sealed class KafkaOptions
         if (string.IsNullOrWhiteSpace(BootstrapServers))
             errors.Add("Kafka:BootstrapServers is empty: pass --bootstrap-servers host:port (or set CHURNSTREAM_Kafka__BootstrapServers).");
         if (string.IsNullOrWhiteSpace(GroupId)) errors.Add("Kafka:GroupId must not be empty.");
+        if (ChangelogSnapshotBytes < 1000) errors.Add($"Kafka:ChangelogSnapshotBytes must be at least 1000 (is {ChangelogSnapshotBytes}).");
+        if (RestoreTimeoutSeconds < 1) errors.Add($"Kafka:RestoreTimeoutSeconds must be at least 1 (is {RestoreTimeoutSeconds}).");
         if (CommitIntervalMs is < 10 or > 60_000) errors.Add($"Kafka:CommitIntervalMs must be between 10 and 60000 (is {CommitIntervalMs}).");
         if (Partitions is < 1 or > 10_000) errors.Add($"Kafka:Partitions must be between 1 and 10000 (is {Partitions}).");
         if (ReplicationFactor < 1) errors.Add($"Kafka:ReplicationFactor must be at least 1 (is {ReplicationFactor}).");

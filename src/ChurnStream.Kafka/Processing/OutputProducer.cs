@@ -13,6 +13,8 @@ namespace ChurnStream.Kafka.Processing;
 /// </summary>
 public sealed class OutputProducer : IDisposable
 {
+    public IProducer<byte[], byte[]> Producer => _producer;
+
     private readonly IProducer<byte[], byte[]> _producer;
     private readonly TopicOptions _topics;
     private readonly ChurnStreamMetrics _metrics;
@@ -29,6 +31,9 @@ public sealed class OutputProducer : IDisposable
 
     /// <summary>The first delivery that failed for good since the last check, if any.</summary>
     public string? DeliveryFailure => _deliveryFailure;
+
+    /// <summary>Forgets a delivery failure once the transaction it belonged to was aborted.</summary>
+    public void ResetFailure() => _deliveryFailure = null;
 
     public void Alert(ChurnAlert alert, Timestamp sourceAppendTime)
     {
@@ -67,6 +72,9 @@ public sealed class OutputProducer : IDisposable
         var headers = new Headers
         {
             { HeaderNames.Contract, Encoding.UTF8.GetBytes(contract == InputTopic.Purchases ? "purchases" : "engagements") },
+            { HeaderNames.SourceTopic, Encoding.UTF8.GetBytes(source.Topic) },
+            { HeaderNames.SourcePartition, Encoding.UTF8.GetBytes(source.Partition.Value.ToString(System.Globalization.CultureInfo.InvariantCulture)) },
+            { HeaderNames.SourceOffset, Encoding.UTF8.GetBytes(source.Offset.Value.ToString(System.Globalization.CultureInfo.InvariantCulture)) },
         };
         _producer.Produce(new TopicPartition(_topics.Repartition, new Partition(owner)),
             new Message<byte[], byte[]> { Key = Encoding.UTF8.GetBytes(customerId), Value = source.Message.Value, Headers = headers, Timestamp = source.Message.Timestamp },
@@ -88,6 +96,23 @@ public sealed class OutputProducer : IDisposable
         _producer.Produce(new TopicPartition(_topics.Repartition, new Partition(toPartition)),
             new Message<byte[], byte[]> { Key = null!, Value = Encoding.UTF8.GetBytes($"{{\"watermarkFrom\":{fromPartition},\"watermark\":\"{value}\"}}"), Headers = headers },
             _onDelivery);
+    }
+
+    /// <summary>A checkpoint record on the task's changelog partition; it opens the batch of <paramref name="size"/> profiles that follow.</summary>
+    public void ChangelogCheckpoint(int partition, byte[] key, byte[] value, ChangelogBatchHeaders batch, int size, State.ChangelogBatch? previous)
+    {
+        var headers = new Headers { { State.ChangelogBatch.BatchHeader, batch.Bytes }, { State.ChangelogBatch.SizeHeader, State.ChangelogBatch.SizeBytes(size) } };
+        if (previous is { } p) headers.Add(State.ChangelogBatch.PreviousHeader, p.ToBytes());
+        _producer.Produce(new TopicPartition(_topics.Changelog, new Partition(partition)),
+            new Message<byte[], byte[]> { Key = key, Value = value, Headers = headers }, _onDelivery);
+    }
+
+    /// <summary>A profile record on the task's changelog partition, keyed by customer.</summary>
+    public void ChangelogProfile(int partition, string customerId, byte[] value, ChangelogBatchHeaders batch)
+    {
+        var headers = new Headers { { State.ChangelogBatch.BatchHeader, batch.Bytes } };
+        _producer.Produce(new TopicPartition(_topics.Changelog, new Partition(partition)),
+            new Message<byte[], byte[]> { Key = Encoding.UTF8.GetBytes(customerId), Value = value, Headers = headers }, _onDelivery);
     }
 
     /// <summary>Waits until everything produced so far is acknowledged; false when some still is not after <paramref name="timeout"/>.</summary>
@@ -116,3 +141,6 @@ public sealed class OutputProducer : IDisposable
 
     public void Dispose() => _producer.Dispose();
 }
+
+/// <summary>The encoded batch header, shared by every record of one batch.</summary>
+public readonly record struct ChangelogBatchHeaders(byte[] Bytes);

@@ -5,6 +5,12 @@ using ChurnStream.Domain.Options;
 using ChurnStream.Domain.Outputs;
 using ChurnStream.Domain.Codec;
 using ChurnStream.Domain.Segments;
+using ChurnStream.Domain.Kpi;
+using ChurnStream.Domain.Scoring;
+using ChurnStream.Domain.State;
+using ChurnStream.Domain.Time;
+using ChurnStream.Domain.Profiles;
+using ChurnStream.Kafka.State;
 using ChurnStream.Observability;
 
 namespace ChurnStream.Kafka.Processing;
@@ -17,9 +23,10 @@ public sealed class PartitionTask : IDecisionSink
 {
     public const int PurchasesInput = 0, EngagementsInput = 1, RepartitionInput = 2;
 
-    private readonly OutputProducer _output;
+    private OutputProducer _output;
     private readonly ChurnStreamMetrics _metrics;
-    private readonly long[] _segmentCounts = new long[SegmentCounter.Size];
+    private readonly long[] _segmentCounts = new long[SegmentCensus.Size];
+    private readonly KpiTracker _kpis = new();
     private ConsumeResult<byte[], byte[]>? _current;
     private CustomerEvent? _currentEvent;
 
@@ -27,15 +34,181 @@ public sealed class PartitionTask : IDecisionSink
     private long _lastMarker = long.MinValue;
     private long _lastMarkerWallMs;
 
-    public PartitionTask(int partition, int partitionCount, DetectionOptions detection, OutputProducer output, ChurnStreamMetrics metrics)
+    private readonly BucketClock _clock;
+
+    public PartitionTask(int partition, int partitionCount, DetectionOptions detection, ChurnModel? model, OutputProducer output, ChurnStreamMetrics metrics)
     {
         Partition = partition;
-        Engine = new PartitionEngine(detection, inputCount: 3);
+        Engine = new PartitionEngine(detection, inputCount: 3, model);
         Engine.DriveByWatermarks(RepartitionInput);
+        Engine.TrackChanges();
+        _clock = new BucketClock(detection);
         _sourceWatermarks = Enumerable.Repeat(long.MinValue, partitionCount).ToArray();
         _output = output;
         _metrics = metrics;
     }
+
+    /// <summary>After the producer was re-created.</summary>
+    public void UseOutput(OutputProducer output) => _output = output;
+
+    /// <summary>Per input (purchases, engagements, repartition): what was consumed and what still waits in the buffer.</summary>
+    public InputProgress[] Inputs { get; } = [new(), new(), new()];
+
+    /// <summary>The watermark of the checkpoint this task was restored from: replayed events at or after it were still buffered.</summary>
+    public long RestoredWatermark { get; private set; } = long.MinValue;
+
+    // Per source (topic and partition) of forwarded events, the highest source offset taken in: a source that is
+    // re-processed after a rollback forwards the same events again, in the same order, and those copies are dropped.
+    private readonly Dictionary<(string Topic, int Partition), long> _forwarded = [];
+
+    /// <summary>True the first time the forwarded event read at <paramref name="sourceOffset"/> of its source arrives here.</summary>
+    public bool FirstForward(string sourceTopic, int sourcePartition, long sourceOffset)
+    {
+        var key = (sourceTopic, sourcePartition);
+        if (_forwarded.TryGetValue(key, out var seen) && sourceOffset <= seen) return false;
+        _forwarded[key] = sourceOffset;
+        return true;
+    }
+
+    /// <summary>The last batch known to be committed (written by this task, or restored).</summary>
+    public ChangelogBatch? LastCommitted { get; private set; }
+
+    /// <summary>Adopts the state a changelog held: profiles, the engine's clock, the repartition sources' watermarks, the positions.</summary>
+    public void Restore(RestoredPartition restored, IReadOnlyList<string> inputTopics)
+    {
+        foreach (var (customer, bytes) in restored.Profiles)
+        {
+            var profile = ProfileCodec.Decode(customer, bytes, _clock);
+            Engine.Restore(profile);
+            if (profile.HasSegments)
+            {
+                // The segment mix and KPIs start from the restored customers (what they were, not how they got there).
+                var initial = new SegmentChange(customer, 0, SegmentPolicy.Diff(null, profile.Segments), profile.Segments);
+                SegmentCensus.Apply(_segmentCounts, initial);
+                _kpis.Apply(initial);
+            }
+        }
+        Engine.TakeChanged();
+        LastCommitted = restored.Batch;
+        if (restored.Checkpoint is not { } c) return;
+        RestoredWatermark = c.Watermarks.Watermark;
+        for (var i = 0; i < _sourceWatermarks.Length && i < c.SourceWatermarks.Count; i++) _sourceWatermarks[i] = c.SourceWatermarks[i];
+        for (var input = 0; input < Inputs.Length; input++)
+        {
+            var topic = inputTopics[input];
+            if (c.Positions.TryGetValue(ConsumedKey(topic), out var consumed))
+                Inputs[input].RestoreFrom(c.Positions.GetValueOrDefault(ResumeKey(topic), consumed), consumed);
+        }
+        foreach (var (key, offset) in c.Positions)
+        {
+            if (!key.StartsWith(ForwardedPrefix, StringComparison.Ordinal)) continue;
+            var at = key.LastIndexOf(':');
+            _forwarded[(key[ForwardedPrefix.Length..at], int.Parse(key[(at + 1)..], System.Globalization.CultureInfo.InvariantCulture))] = offset;
+        }
+
+        // The events that were waiting in the buffer are read again first; the clock starts once all of them are back.
+        _pendingClock = c.Watermarks;
+        for (var input = 0; input < Inputs.Length; input++)
+            _replayDone[input] = !(c.Positions.TryGetValue(ResumeKey(inputTopics[input]), out var resume) && resume < Inputs[input].ReplayUntil);
+        if (!_replayDone.Contains(false)) FinishReplay();
+    }
+
+    private EngineWatermarks? _pendingClock;
+    private readonly List<CustomerEvent> _replayed = [];
+    private readonly List<(ConsumeResult<byte[], byte[]> Message, int Input)> _held = [];
+    private readonly bool[] _replayDone = new bool[3];
+
+    /// <summary>Restored, and still reading again the events that were waiting for the watermark at the checkpoint.</summary>
+    public bool Replaying => _pendingClock is not null;
+
+    /// <summary>An event that was still buffered at the checkpoint, read again.</summary>
+    public void Replayed(ConsumeResult<byte[], byte[]> source, CustomerEvent evt, int input)
+    {
+        Inputs[input].Buffered(source.Offset.Value, evt.OccurredAtMs);
+        _replayed.Add(evt);
+    }
+
+    public void Hold(ConsumeResult<byte[], byte[]> message, int input) => _held.Add((message, input));
+
+    public void InputReplayed(int input)
+    {
+        _replayDone[input] = true;
+        if (Replaying && !_replayDone.Contains(false)) FinishReplay();
+    }
+
+    /// <summary>The messages that arrived past their replay range while others still replayed, in arrival order.</summary>
+    public List<(ConsumeResult<byte[], byte[]> Message, int Input)> TakeHeld()
+    {
+        var held = _held.ToList();
+        _held.Clear();
+        return held;
+    }
+
+    private void FinishReplay()
+    {
+        Engine.RestoreClock(_pendingClock!, _replayed);
+        _pendingClock = null;
+        _replayed.Clear();
+    }
+
+    /// <summary>
+    /// Where an input must be read from after a restore: the checkpoint's resume position; the start when the
+    /// changelog held no batch it could trust; else nothing (the group's committed offset, or the earliest).
+    /// </summary>
+    public static Offset ResumeOffset(RestoredPartition restored, string topic) =>
+        restored.Checkpoint is { } c && c.Positions.TryGetValue(ResumeKey(topic), out var o) && o >= 0 ? new Offset(o)
+        : restored.ReadFromStart ? Offset.Beginning
+        : Offset.Unset;
+
+    /// <summary>
+    /// Writes this task's state to the changelog in the open transaction: a checkpoint record (positions, clock,
+    /// sources' watermarks), then every profile changed since the last batch.
+    /// </summary>
+    public void WriteChangelog(IReadOnlyList<string> inputTopics, long? snapshotEveryBytes)
+    {
+        IReadOnlyList<CustomerProfile> changed = Engine.TakeChanged();
+        if (snapshotEveryBytes is { } every && _bytesSinceSnapshot >= every)
+        {
+            // No compaction here: write everything again, so the recent log alone is the whole state.
+            changed = Engine.Profiles.Values.ToList();
+            _bytesSinceSnapshot = 0;
+        }
+        var positions = new Dictionary<string, long>(StringComparer.Ordinal);
+        for (var input = 0; input < Inputs.Length; input++)
+        {
+            if (Inputs[input].Consumed < 0) continue;
+            positions[ConsumedKey(inputTopics[input])] = Inputs[input].Consumed;
+            positions[ResumeKey(inputTopics[input])] = Inputs[input].ResumeFrom(Engine.Watermark);
+        }
+        foreach (var ((topic, partition), offset) in _forwarded)
+            positions[$"{ForwardedPrefix}{topic}:{partition.ToString(System.Globalization.CultureInfo.InvariantCulture)}"] = offset;
+        var checkpoint = new PartitionCheckpoint(positions, Engine.ExportWatermarks(), [], _sourceWatermarks.ToArray());
+        var batch = new ChangelogBatch((LastCommitted?.Sequence ?? 0) + 1, Random.Shared.NextInt64());
+        var header = new ChangelogBatchHeaders(batch.ToBytes());
+        _output.ChangelogCheckpoint(Partition, PositionsCodec.KeyFor(Partition), PositionsCodec.Encode(checkpoint), header, changed.Count, LastCommitted);
+        foreach (var p in changed)
+        {
+            var bytes = ProfileCodec.Encode(p, _clock);
+            _bytesSinceSnapshot += bytes.Length + p.CustomerId.Length;
+            _output.ChangelogProfile(Partition, p.CustomerId, bytes, header);
+        }
+        _pending = batch;
+    }
+
+    // A restored task starts with a snapshot, whatever the log it was restored from held.
+    private long _bytesSinceSnapshot = long.MaxValue / 2;
+    private ChangelogBatch? _pending;
+
+    /// <summary>The open transaction committed: its batch is now the one the next follows.</summary>
+    public void Committed()
+    {
+        if (_pending is { } b) LastCommitted = b;
+        _pending = null;
+    }
+
+    private const string ForwardedPrefix = "forwarded:";
+    private static string ConsumedKey(string topic) => "consumed:" + topic;
+    private static string ResumeKey(string topic) => "resume:" + topic;
 
     /// <summary>
     /// A watermark record from partition <paramref name="source"/> arrived on this partition of the repartition
@@ -74,9 +247,20 @@ public sealed class PartitionTask : IDecisionSink
     public PartitionEngine Engine { get; }
     public long LastEventWallMs { get; private set; } = Environment.TickCount64;
     public ReadOnlySpan<long> SegmentCounts => _segmentCounts;
+    public KpiTracker Kpis => _kpis;
+
+    /// <summary>A record of the <c>customers</c> table: joined into the profile (latest wins), not an event.</summary>
+    public void ApplyAttributes(ConsumeResult<byte[], byte[]> source, CustomerAttributes attributes)
+    {
+        _current = source;
+        try { Engine.ApplyAttributes(attributes, this); }
+        finally { _current = null; }
+    }
 
     public void Accept(ConsumeResult<byte[], byte[]> source, CustomerEvent evt, int input)
     {
+        if (Engine.Watermark == long.MinValue || evt.OccurredAtMs >= Engine.Watermark)
+            Inputs[input].Buffered(source.Offset.Value, evt.OccurredAtMs);
         _current = source;
         _currentEvent = evt;
         LastEventWallMs = Environment.TickCount64;
@@ -122,12 +306,21 @@ public sealed class PartitionTask : IDecisionSink
 
     public void AdvanceWatermark(long watermarkMs) => Engine.AdvanceWatermarkTo(watermarkMs, this);
 
-    public void OnAlert(ChurnAlert alert) => _output.Alert(alert, _current?.Message.Timestamp ?? default);
+    /// <summary>
+    /// The message being handled, whatever its kind (an event, a watermark record): outputs it releases are timed
+    /// from its append to the log. Decisions released by the wall clock alone carry no latency sample.
+    /// </summary>
+    public ConsumeResult<byte[], byte[]>? Trigger { get; set; }
+
+    private Timestamp TriggerTime => (_current ?? Trigger)?.Message.Timestamp ?? default;
+
+    public void OnAlert(ChurnAlert alert) => _output.Alert(alert, TriggerTime);
 
     public void OnSegmentChange(SegmentChange change)
     {
-        SegmentCounter.Apply(_segmentCounts, change);
-        _output.SegmentChange(change, _current?.Message.Timestamp ?? default);
+        SegmentCensus.Apply(_segmentCounts, change);
+        _kpis.Apply(change);
+        _output.SegmentChange(change, TriggerTime);
     }
 
     public void OnLateEvent(CustomerEvent evt, bool applied)
@@ -140,33 +333,4 @@ public sealed class PartitionTask : IDecisionSink
     }
 
     public void OnDuplicate(CustomerEvent evt) => _metrics.DuplicateEvent();
-}
-
-/// <summary>Customers per segment, kept from the stream of segment changes (a customer's first change has no 'from').</summary>
-public static class SegmentCounter
-{
-    public const int Size = 3 + 6 + 4;
-
-    public static void Apply(long[] counts, SegmentChange change)
-    {
-        foreach (var t in change.Changes)
-        {
-            if (t.From is not null) counts[IndexOf(t.Dimension, t.From)]--;
-            counts[IndexOf(t.Dimension, t.To)]++;
-        }
-    }
-
-    public static IEnumerable<(string Dimension, string Segment, int Index)> All()
-    {
-        foreach (var v in Enum.GetValues<ValueTier>()) yield return ("value", v.Name(), (int)v);
-        foreach (var l in Enum.GetValues<Lifecycle>()) yield return ("lifecycle", l.Name(), 3 + (int)l);
-        foreach (var a in Enum.GetValues<ActivityStatus>()) yield return ("activity", a.Name(), 9 + (int)a);
-    }
-
-    private static int IndexOf(SegmentDimension dimension, string name)
-    {
-        foreach (var (d, s, i) in All())
-            if (d == dimension.Name() && s == name) return i;
-        throw new ArgumentException($"unknown segment {dimension.Name()}={name}");
-    }
 }

@@ -3,9 +3,15 @@ using Confluent.Kafka;
 using ChurnStream.Domain.Codec;
 using ChurnStream.Domain.Events;
 using ChurnStream.Domain.Time;
+using ChurnStream.Domain.Kpi;
+using ChurnStream.Domain.Options;
+using ChurnStream.Domain.Scoring;
+using ChurnStream.Domain.Segments;
+using ChurnStream.Model;
 using ChurnStream.Kafka.Native;
 using ChurnStream.Kafka.Options;
 using ChurnStream.Domain.Partitioning;
+using ChurnStream.Kafka.State;
 using ChurnStream.Kafka.Topology;
 using ChurnStream.Observability;
 using Microsoft.Extensions.Logging;
@@ -26,7 +32,10 @@ public sealed class StreamProcessor : IDisposable
     private readonly EventParser _parser = EventParser.Default;
     private readonly Dictionary<int, PartitionTask> _tasks = [];
     private volatile PartitionTask[] _taskSnapshot = []; // what scrapes read, from another thread
-    private readonly Dictionary<TopicPartition, Offset> _pending = [];
+    private IConsumer<byte[], byte[]>? _consumer;
+    private readonly ChurnModel? _model;
+    private bool _changelogCompacted;
+    private bool _inTransaction;
     private readonly ConsumerLagTracker _lag = new();
     private readonly long _latenessMs;
     private OutputProducer? _output;
@@ -48,6 +57,8 @@ public sealed class StreamProcessor : IDisposable
         metrics.ObserveConsumerLag(() => _lag.Current.Select(l => (l.Topic, l.Partition, l.Lag)));
         metrics.ObserveSegmentCounts(SegmentCountsSnapshot);
         metrics.ObserveWatermarks(WatermarksSnapshot);
+        metrics.ObserveKpis(KpiSnapshot);
+        _model = LoadModel(options.Detection, log);
     }
 
     /// <summary>Everything decided so far, per partition; read by the demo and tests after the loop stopped.</summary>
@@ -63,24 +74,25 @@ public sealed class StreamProcessor : IDisposable
     {
         LibrdkafkaNative.EnsureLoaded();
         _health.SetStarting();
+        _log.LogInformation("Connecting to {Bootstrap}; security.protocol={Protocol}; transactional.id={TransactionalId}",
+            _options.Kafka.BootstrapServers, _options.Kafka.Properties.GetValueOrDefault("security.protocol", "plaintext"), TransactionalId);
         var adminConfig = ClientConfigs.Common(_options.Kafka);
-        _partitionCount = TopicAdmin.EnsureTopics(_options, adminConfig, TimeSpan.FromSeconds(15));
-        _log.LogInformation("Inputs have {Partitions} partitions; security.protocol={Protocol}", _partitionCount,
-            _options.Kafka.Properties.GetValueOrDefault("security.protocol", "plaintext"));
-
-        using var producer = new ProducerBuilder<byte[], byte[]>(ClientConfigs.Producer(_options.Kafka))
-            .SetErrorHandler((_, e) => OnClientError("producer", e))
-            .Build();
-        _output = new OutputProducer(producer, _options.Topics, _metrics);
+        if (!UntilConnected(stop, "checking the topics", () => _partitionCount = TopicAdmin.EnsureTopics(_options, adminConfig, TimeSpan.FromSeconds(15)))) return;
+        _changelogCompacted = TopicAdmin.IsCompacted(adminConfig, _options.Topics.Changelog, TimeSpan.FromSeconds(10));
+        _log.LogInformation("Inputs have {Partitions} partitions; changelog {Changelog} is {Compaction}", _partitionCount, _options.Topics.Changelog,
+            _changelogCompacted ? "compacted" : $"not compacted (full snapshots every {_options.Kafka.ChangelogSnapshotBytes} bytes)");
+        if (!UntilConnected(stop, "initialising transactions", () => _output = CreateOutput())) return;
 
         using var consumer = new ConsumerBuilder<byte[], byte[]>(ClientConfigs.Consumer(_options.Kafka, _options.Kafka.GroupId))
             .SetPartitionsAssignedHandler((c, parts) => OnAssigned(parts))
             .SetPartitionsRevokedHandler((c, parts) => OnRevoked(c, parts))
             .SetPartitionsLostHandler((c, parts) => OnLost(parts))
             .SetErrorHandler((_, e) => OnClientError("consumer", e))
+            .SetLogHandler((_, m) => OnClientLog("consumer", m))
             .SetStatisticsHandler((_, json) => _lag.Update(json))
             .Build();
-        consumer.Subscribe(_options.Topics.Inputs);
+        _consumer = consumer;
+        consumer.Subscribe(_options.Topics.Subscribed);
 
         var commitEvery = TimeSpan.FromMilliseconds(_options.Kafka.CommitIntervalMs);
         var lastCommit = DateTime.UtcNow;
@@ -88,16 +100,30 @@ public sealed class StreamProcessor : IDisposable
         {
             while (!stop.IsCancellationRequested)
             {
-                var result = consumer.Consume(TimeSpan.FromMilliseconds(50));
-                if (result is not null) Handle(result);
-                _health.Heartbeat();
-                if (DateTime.UtcNow - lastCommit >= commitEvery)
+                try
                 {
-                    AdvanceIdlePartitions();
-                    AnnounceWatermarks();
-                    Commit(consumer);
-                    lastCommit = DateTime.UtcNow;
-                    _customersTracked = _taskSnapshot.Sum(t => t.Engine.CustomerCount);
+                    var result = consumer.Consume(TimeSpan.FromMilliseconds(50));
+                    if (result is not null) Handle(result);
+                    _health.Heartbeat();
+                    if (DateTime.UtcNow - lastCommit >= commitEvery)
+                    {
+                        if (_tasks.Count > 0)
+                        {
+                            EnsureTransaction();
+                            AdvanceIdlePartitions();
+                            AnnounceWatermarks();
+                        }
+                        Commit();
+                        lastCommit = DateTime.UtcNow;
+                        _customersTracked = _taskSnapshot.Sum(t => t.Engine.CustomerCount);
+                    }
+                }
+                catch (KafkaException ex) when (_inTransaction && !(ex is ConsumeException))
+                {
+                    // A produce refused inside the transaction (it is in an abortable state): never skip past it.
+                    _metrics.Transaction(TransactionOutcome.Aborted);
+                    _log.LogWarning("Processing failed inside the transaction ({Reason}); aborting and rewinding", ex.Error.Reason);
+                    AbortAndRewind(ex);
                 }
                 Polled?.Invoke(this);
             }
@@ -107,39 +133,224 @@ public sealed class StreamProcessor : IDisposable
             _health.SetStopping();
             try
             {
-                Commit(consumer);
+                Commit();
                 consumer.Close();
             }
             catch (KafkaException ex)
             {
-                _log.LogWarning("Closing the consumer failed: {Reason}", ex.Error.Reason);
+                _log.LogWarning("Stopping: {Reason}", ex.Error.Reason);
             }
-            _output.Flush(TimeSpan.FromSeconds(5));
+            _output!.Dispose();
         }
+    }
+
+    /// <summary>
+    /// Runs a start-up step until the cluster answers: an unreachable broker or a wrong credential gives one clear
+    /// line per attempt and a non-ready service, not a crash loop. A configuration problem still stops the service.
+    /// </summary>
+    private bool UntilConnected(CancellationToken stop, string what, Action step)
+    {
+        var delay = TimeSpan.FromSeconds(1);
+        while (!stop.IsCancellationRequested)
+        {
+            try
+            {
+                step();
+                _health.SetBrokerReachable(true);
+                return true;
+            }
+            catch (KafkaException ex)
+            {
+                _health.SetBrokerReachable(false, ex.Error.Reason);
+                _health.SetNotReady($"{what}: {ex.Error.Reason}");
+                _log.LogError("Kafka at {Bootstrap} not usable while {What}: {Reason}; retrying in {Delay} s",
+                    _options.Kafka.BootstrapServers, what, ex.Error.Reason, delay.TotalSeconds);
+            }
+            for (var waited = TimeSpan.Zero; waited < delay && !stop.IsCancellationRequested; waited += TimeSpan.FromMilliseconds(200))
+            {
+                _health.Heartbeat();
+                Thread.Sleep(200);
+            }
+            delay = TimeSpan.FromSeconds(Math.Min(30, delay.TotalSeconds * 2));
+        }
+        return false;
+    }
+
+    private void OnClientLog(string client, LogMessage m)
+    {
+        var level = (int)m.Level switch
+        {
+            <= 3 => LogLevel.Error,
+            4 => LogLevel.Warning,
+            5 or 6 => LogLevel.Information,
+            _ => LogLevel.Debug,
+        };
+        _log.Log(level, "librdkafka {Client} {Facility}: {Message}", client, m.Facility, m.Message);
+    }
+
+    /// <summary>The churn model of <c>Detection:Model:File</c>, or null: then the rules decide alone.</summary>
+    private static ChurnModel? LoadModel(DetectionOptions detection, ILogger log)
+    {
+        if (string.IsNullOrWhiteSpace(detection.Model.File))
+        {
+            log.LogInformation("No churn model configured (Detection:Model:File): rules only, alerts carry no pAlive and no churn_risk fires");
+            return null;
+        }
+        try
+        {
+            var model = ChurnModel.FromFile(ModelFile.ReadFile(detection.Model.File), detection.Model);
+            log.LogInformation("Churn model loaded from {File}: {Model}", detection.Model.File, model.Describe());
+            return model;
+        }
+        catch (Exception ex) when (ex is ModelFileException or IOException or UnauthorizedAccessException)
+        {
+            throw new OptionsValidationException([$"Detection:Model:File '{detection.Model.File}' cannot be used: {ex.Message}"]);
+        }
+    }
+
+    private IEnumerable<(string tier, string source, double churn, double retention, double winback)> KpiSnapshot()
+    {
+        var combined = KpiTracker.Combine(_taskSnapshot.Select(t => t.Kpis));
+        foreach (var tier in combined.GroupBy(c => c.Tier))
+        {
+            var sum = tier.Aggregate(default(KpiCounts), (a, c) => a + c.Counts);
+            yield return (tier.Key.Name(), "", sum.ChurnRate ?? double.NaN, sum.RetentionRate ?? double.NaN, sum.WinBackRate ?? double.NaN);
+        }
+        foreach (var cell in combined)
+            yield return (cell.Tier.Name(), cell.Source.Name(), cell.Counts.ChurnRate ?? double.NaN, cell.Counts.RetentionRate ?? double.NaN, cell.Counts.WinBackRate ?? double.NaN);
+    }
+
+    /// <summary><c>{GroupId}-{InstanceId}</c>: stable per instance, so a restarted instance fences its own zombie.</summary>
+    public string TransactionalId => $"{_options.Kafka.GroupId}-{InstanceId}";
+
+    private string InstanceId => string.IsNullOrWhiteSpace(_options.Kafka.InstanceId)
+        ? $"{Environment.MachineName}-{Environment.ProcessId}"
+        : _options.Kafka.InstanceId;
+
+    private OutputProducer CreateOutput()
+    {
+        var config = ClientConfigs.Producer(_options.Kafka);
+        config.TransactionalId = TransactionalId;
+        config.TransactionTimeoutMs = 60_000;
+        config.MessageTimeoutMs = 60_000;
+        var producer = new ProducerBuilder<byte[], byte[]>(config)
+            .SetErrorHandler((_, e) => OnClientError("producer", e))
+            .SetLogHandler((_, m) => OnClientLog("producer", m))
+            .Build();
+        producer.InitTransactions(TimeSpan.FromSeconds(60));
+        return new OutputProducer(producer, _options.Topics, _metrics);
+    }
+
+    private void EnsureTransaction()
+    {
+        if (_inTransaction) return;
+        _output!.Producer.BeginTransaction();
+        _inTransaction = true;
     }
 
     private void Handle(ConsumeResult<byte[], byte[]> m)
     {
-        var input = InputOf(m.Topic);
         if (!_tasks.TryGetValue(m.Partition.Value, out var task)) return; // not ours any more (mid-rebalance)
+        if (m.Topic == _options.Topics.Customers)
+        {
+            if (!m.IsPartitionEOF) HandleCustomer(m, task);
+            return;
+        }
+        var input = InputOf(m.Topic);
         if (m.IsPartitionEOF)
         {
             task.EndReached(input);
+            if (task.Replaying)
+            {
+                task.InputReplayed(input);
+                if (!task.Replaying)
+                    foreach (var (held, heldInput) in task.TakeHeld()) HandleInput(held, heldInput, task);
+            }
+            return;
+        }
+        EnsureTransaction();
+        task.Trigger = m;
+        try
+        {
+            HandleInput(m, input, task);
+        }
+        finally
+        {
+            task.Trigger = null;
+        }
+    }
+
+    /// <summary>A record of the customers table: joined into the profile; a bad one goes to the DLQ like any input.</summary>
+    private void HandleCustomer(ConsumeResult<byte[], byte[]> m, PartitionTask task)
+    {
+        EnsureTransaction();
+        _metrics.EventConsumed(m.Topic);
+        if (!CustomerAttributesParser.TryParse(m.Message.Key ?? [], m.Message.Value ?? [], out var attributes, out var rejection))
+        {
+            _output!.DeadLetter(m, rejection);
+            return;
+        }
+        task.ApplyAttributes(m, attributes);
+    }
+
+    private void HandleInput(ConsumeResult<byte[], byte[]> m, int input, PartitionTask task)
+    {
+        var progress = task.Inputs[input];
+        if (task.Replaying)
+        {
+            if (progress.IsReplaying(m.Offset.Value))
+            {
+                Replay(m, input, task);
+                if (m.Offset.Value + 1 >= progress.ReplayUntil) task.InputReplayed(input);
+            }
+            else
+            {
+                // Past its replay range while another input still replays: wait, so the clock starts with the whole buffer.
+                task.InputReplayed(input);
+                task.Hold(m, input);
+            }
+            if (!task.Replaying)
+                foreach (var (held, heldInput) in task.TakeHeld()) HandleInput(held, heldInput, task);
             return;
         }
 
         if (input == PartitionTask.RepartitionInput && TryWatermarkOf(m, out var source, out var watermark))
         {
             task.ObserveSourceWatermark(source, watermark);
-            _pending[m.TopicPartition] = m.Offset + 1;
+            progress.Handled(m.Offset.Value);
             return;
         }
 
         _metrics.EventConsumed(m.Topic);
-        EventsProcessed++;
         _health.SetBrokerReachable(true);
+        if (input == PartitionTask.RepartitionInput && TrySourceOf(m, out var sourceTopic, out var sourcePartition, out var sourceOffset)
+            && !task.FirstForward(sourceTopic, sourcePartition, sourceOffset))
+        {
+            _metrics.DuplicateEvent(); // forwarded again by a source that went back to its last committed state
+            progress.Handled(m.Offset.Value);
+            return;
+        }
+        EventsProcessed++;
         Route(m, input, task);
-        _pending[m.TopicPartition] = m.Offset + 1;
+        progress.Handled(m.Offset.Value);
+    }
+
+    /// <summary>
+    /// A message read again after a restore, from before the checkpoint: only an event that was still waiting in the
+    /// buffer is accepted again; whatever else it caused (a forward, a dead letter, a late update) is already in
+    /// the committed state and outputs.
+    /// </summary>
+    private void Replay(ConsumeResult<byte[], byte[]> m, int input, PartitionTask task)
+    {
+        if (input == PartitionTask.RepartitionInput && TryWatermarkOf(m, out _, out _)) return;
+        var contract = InputTopic.Purchases;
+        if (input == PartitionTask.RepartitionInput && !TryContractOf(m, out contract)) return;
+        if (input == PartitionTask.EngagementsInput) contract = InputTopic.Engagements;
+        if (m.Message.Value is not { Length: > 0 } value || !_parser.TryParse(value, contract, out var evt, out _)) return;
+        if (Murmur2Partitioner.PartitionFor(evt.CustomerId, _partitionCount) != m.Partition.Value) return;
+        if (input != PartitionTask.RepartitionInput && !KeyIs(m.Message.Key, evt.CustomerId)) return;
+        if (evt.OccurredAtMs < task.RestoredWatermark) return;
+        task.Replayed(m, evt, input);
     }
 
     private void Route(ConsumeResult<byte[], byte[]> m, int input, PartitionTask task)
@@ -203,6 +414,19 @@ public sealed class StreamProcessor : IDisposable
         return false;
     }
 
+    private static bool TrySourceOf(ConsumeResult<byte[], byte[]> m, out string topic, out int partition, out long offset)
+    {
+        topic = "";
+        partition = -1;
+        offset = -1;
+        var h = m.Message.Headers;
+        if (h is null || !h.TryGetLastBytes(HeaderNames.SourceTopic, out var t) || !h.TryGetLastBytes(HeaderNames.SourcePartition, out var p)
+            || !h.TryGetLastBytes(HeaderNames.SourceOffset, out var o)) return false;
+        topic = Encoding.UTF8.GetString(t);
+        return int.TryParse(Encoding.UTF8.GetString(p), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out partition)
+               && long.TryParse(Encoding.UTF8.GetString(o), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out offset);
+    }
+
     private static bool TryWatermarkOf(ConsumeResult<byte[], byte[]> m, out int source, out long watermark)
     {
         source = -1;
@@ -220,7 +444,7 @@ public sealed class StreamProcessor : IDisposable
     /// <summary>Each partition tells every partition of the repartition topic how far its own inputs have come.</summary>
     private void AnnounceWatermarks()
     {
-        foreach (var task in _tasks.Values)
+        foreach (var task in _tasks.Values.Where(t => !t.Replaying))
         {
             if (task.NextMarker(minStepMs: EventTime.MillisPerHour, maxQuietMs: 1000) is not { } w) continue;
             for (var p = 0; p < _partitionCount; p++) _output!.WatermarkMarker(p, task.Partition, w);
@@ -243,10 +467,10 @@ public sealed class StreamProcessor : IDisposable
     /// <summary>A live partition that has been quiet moves its watermark with the wall clock; historic data never does.</summary>
     private void AdvanceIdlePartitions()
     {
-        foreach (var task in _tasks.Values) task.MarkIdleInputs(_options.Clock.IdleInputAfterMs);
+        foreach (var task in _tasks.Values.Where(t => !t.Replaying)) task.MarkIdleInputs(_options.Clock.IdleInputAfterMs);
         if (!_options.Clock.IdleAdvance) return;
         var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-        foreach (var task in _tasks.Values)
+        foreach (var task in _tasks.Values.Where(t => !t.Replaying))
         {
             var quietFor = Environment.TickCount64 - task.LastEventWallMs;
             var live = task.Engine.MaxEventTime != long.MinValue && task.Engine.MaxEventTime > now - EventTime.MillisPerDay;
@@ -255,61 +479,156 @@ public sealed class StreamProcessor : IDisposable
         }
     }
 
-    private void Commit(IConsumer<byte[], byte[]> consumer)
+    /// <summary>
+    /// Ends the open transaction: each task's changelog batch, the consumed positions (for the group), then commit.
+    /// A failure aborts it and rewinds every task to the last committed state, never skipping input.
+    /// </summary>
+    private void Commit()
     {
-        if (_output is null) return;
-        _output.Poll();
-        if (_pending.Count == 0) return;
-        if (!_output.Flush(TimeSpan.FromSeconds(10)))
-        {
-            _log.LogWarning("Outputs not yet acknowledged; positions not committed this round");
-            return;
-        }
-        if (_output.DeliveryFailure is { } failure)
-            throw new KafkaException(new Error(ErrorCode.Local_Fail, $"an output could not be delivered, so positions are not committed past it: {failure}"));
+        if (_output is null || !_inTransaction || _consumer is null) return;
         try
         {
-            consumer.Commit(_pending.Select(kv => new TopicPartitionOffset(kv.Key, kv.Value)));
+            var inputs = _options.Topics.Inputs.ToList();
+            var offsets = new List<TopicPartitionOffset>();
+            foreach (var task in _tasks.Values)
+            {
+                task.WriteChangelog(inputs, _changelogCompacted ? null : _options.Kafka.ChangelogSnapshotBytes);
+                for (var i = 0; i < inputs.Count; i++)
+                    if (task.Inputs[i].Consumed >= 0)
+                        offsets.Add(new TopicPartitionOffset(inputs[i], task.Partition, task.Inputs[i].Consumed));
+            }
+            if (offsets.Count > 0)
+                _output.Producer.SendOffsetsToTransaction(offsets, _consumer.ConsumerGroupMetadata, TimeSpan.FromSeconds(30));
+            _output.Producer.CommitTransaction(TimeSpan.FromSeconds(30));
+            _inTransaction = false;
+            foreach (var task in _tasks.Values) task.Committed();
+            CommitPlainly(offsets);
+            _metrics.Transaction(TransactionOutcome.Committed);
             _metrics.OffsetCommit(OffsetCommitOutcome.Success);
-            _pending.Clear();
         }
         catch (KafkaException ex)
         {
+            _metrics.Transaction(TransactionOutcome.Aborted);
             _metrics.OffsetCommit(OffsetCommitOutcome.Failure);
-            _log.LogWarning("Committing positions failed, will retry: {Reason}", ex.Error.Reason);
+            _log.LogWarning("Transaction failed ({Reason}); aborting and rewinding to the last committed state", ex.Error.Reason);
+            AbortAndRewind(ex);
         }
     }
 
-    private void OnAssigned(List<TopicPartition> partitions)
+    /// <summary>
+    /// The same positions, committed once more outside the transaction: identical on a real cluster (where the
+    /// transaction stored them), and the only record of them on a broker whose TxnOffsetCommit stores nothing (the
+    /// embedded one), for lag monitoring. The restore never relies on them: it resumes from the changelog checkpoint.
+    /// </summary>
+    private void CommitPlainly(List<TopicPartitionOffset> offsets)
+    {
+        if (offsets.Count == 0) return;
+        try { _consumer!.Commit(offsets); }
+        catch (KafkaException ex) { _log.LogDebug("Plain offset commit failed: {Reason}", ex.Error.Reason); }
+    }
+
+    private void AbortAndRewind(KafkaException cause)
+    {
+        try
+        {
+            if (cause is KafkaTxnRequiresAbortException || !cause.Error.IsFatal) _output!.Producer.AbortTransaction(TimeSpan.FromSeconds(30));
+            else throw cause;
+            _output.ResetFailure();
+        }
+        catch (KafkaException)
+        {
+            // Fatal (fenced, or the producer is unusable): a new producer with the same transactional id fences the old one.
+            _log.LogWarning("Re-creating the transactional producer");
+            _output!.Dispose();
+            _output = CreateOutput();
+            foreach (var task in _tasks.Values) task.UseOutput(_output);
+        }
+        _inTransaction = false;
+        RestoreTasks(_tasks.Keys.ToList(), seek: true);
+    }
+
+    private List<TopicPartitionOffset> OnAssigned(List<TopicPartition> partitions)
     {
         _metrics.Rebalance(RebalanceKind.Assigned);
-        foreach (var p in partitions.Select(p => p.Partition.Value).Distinct())
-            if (!_tasks.ContainsKey(p))
-                _tasks[p] = new PartitionTask(p, _partitionCount, _options.Detection, _output!, _metrics);
-        PublishTasks();
+        var restored = RestoreTasks(partitions.Select(p => p.Partition.Value).Distinct().Where(p => !_tasks.ContainsKey(p)).ToList(), seek: false);
         _log.LogInformation("Assigned partitions {Partitions}", string.Join(",", _tasks.Keys.Order()));
         _health.SetReady();
+        // The customers table is read from its start on every assignment: re-applying it is idempotent (latest wins).
+        return partitions.Select(tp => new TopicPartitionOffset(tp,
+            tp.Topic == _options.Topics.Customers ? Offset.Beginning
+            : restored.TryGetValue(tp.Partition.Value, out var r) && PartitionTask.ResumeOffset(r, tp.Topic) is { } o ? new Offset(o) : Offset.Unset)).ToList();
+    }
+
+    /// <summary>
+    /// Rebuilds the tasks of <paramref name="partitions"/> from the changelog, before any of their events is processed;
+    /// with <paramref name="seek"/>, moves the consumer back to where each must resume.
+    /// </summary>
+    private Dictionary<int, RestoredPartition> RestoreTasks(IReadOnlyList<int> partitions, bool seek)
+    {
+        var result = new Dictionary<int, RestoredPartition>();
+        if (partitions.Count == 0) return result;
+        _health.SetRestoring($"partitions {string.Join(",", partitions)}");
+        _metrics.StateRestoreStarted();
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        var inputs = _options.Topics.Inputs.ToList();
+        foreach (var p in partitions)
+        {
+            _health.Heartbeat();
+            var restored = ChangelogRestorer.Read(_options.Kafka, _options.Topics.Changelog, p, brokerHidesAborted: _changelogCompacted,
+                TimeSpan.FromSeconds(_options.Kafka.RestoreTimeoutSeconds));
+            var task = new PartitionTask(p, _partitionCount, _options.Detection, _model, _output!, _metrics);
+            task.Restore(restored, inputs);
+            _tasks[p] = task;
+            result[p] = restored;
+            if (seek)
+            {
+                if (!string.IsNullOrEmpty(_options.Topics.Customers))
+                    _consumer!.Seek(new TopicPartitionOffset(_options.Topics.Customers, p, Offset.Beginning));
+                foreach (var topic in inputs)
+                {
+                    var offset = PartitionTask.ResumeOffset(restored, topic);
+                    var tp = new TopicPartition(topic, p);
+                    if (offset != Offset.Unset) _consumer!.Seek(new TopicPartitionOffset(tp, offset));
+                    else
+                    {
+                        var committed = _consumer!.Committed([tp], TimeSpan.FromSeconds(10)).Single().Offset;
+                        _consumer.Seek(new TopicPartitionOffset(tp, committed.Value >= 0 ? committed : Offset.Beginning));
+                    }
+                }
+            }
+            _log.LogInformation("Restored partition {Partition}: {Customers} customers from {Records} changelog records", p, restored.Profiles.Count, restored.RecordsRead);
+        }
+        PublishTasks();
+        _metrics.StateRestoreCompleted(started.Elapsed);
+        _health.SetReady();
+        return result;
     }
 
     private void OnRevoked(IConsumer<byte[], byte[]> consumer, List<TopicPartitionOffset> partitions)
     {
         _metrics.Rebalance(RebalanceKind.Revoked);
-        Commit(consumer);
+        if (_tasks.Count > 0) EnsureTransaction();
+        Commit();
         DropTasks(partitions.Select(p => p.Partition.Value));
     }
 
     private void OnLost(List<TopicPartitionOffset> partitions)
     {
         _metrics.Rebalance(RebalanceKind.Lost);
-        _pending.Clear();
+        if (_inTransaction)
+        {
+            try { _output!.Producer.AbortTransaction(TimeSpan.FromSeconds(30)); }
+            catch (KafkaException ex) { _log.LogWarning("Aborting after losing partitions failed: {Reason}", ex.Error.Reason); }
+            _inTransaction = false;
+        }
         DropTasks(partitions.Select(p => p.Partition.Value));
     }
 
     private void DropTasks(IEnumerable<int> partitions)
     {
         foreach (var p in partitions.Distinct().ToList()) _tasks.Remove(p);
-        foreach (var tp in _pending.Keys.Where(tp => !_tasks.ContainsKey(tp.Partition.Value)).ToList()) _pending.Remove(tp);
         PublishTasks();
+        if (_tasks.Count == 0 && _health.Phase != HealthPhase.Stopping) _health.SetNotReady("no partitions assigned");
         _log.LogInformation("Revoked; now holding partitions {Partitions}", string.Join(",", _tasks.Keys.Order()));
     }
 
@@ -329,7 +648,7 @@ public sealed class StreamProcessor : IDisposable
     private IEnumerable<(string dimension, string segment, long count)> SegmentCountsSnapshot()
     {
         var tasks = _taskSnapshot;
-        foreach (var (dimension, segment, index) in SegmentCounter.All())
+        foreach (var (dimension, segment, index) in SegmentCensus.All())
             yield return (dimension, segment, tasks.Sum(t => t.SegmentCounts[index]));
     }
 

@@ -29,17 +29,18 @@ public static class TopicAdmin
                 Name = t,
                 NumPartitions = partitions,
                 ReplicationFactor = options.Kafka.ReplicationFactor,
+                Configs = t == options.Topics.Changelog || t == options.Topics.Customers ? new Dictionary<string, string> { ["cleanup.policy"] = "compact" } : null,
             })).GetAwaiter().GetResult();
             counts = PartitionCounts(admin, options.Topics.All, timeout);
         }
 
         var purchases = counts[options.Topics.Purchases];
-        foreach (var input in new[] { options.Topics.Engagements, options.Topics.Repartition })
+        foreach (var topic in options.Topics.CoPartitioned.Skip(1))
         {
-            if (counts[input] != purchases)
+            if (counts[topic] != purchases)
                 throw new InvalidOperationException(
-                    $"Topic '{input}' has {counts[input]} partitions but '{options.Topics.Purchases}' has {purchases}: " +
-                    "the input topics and the repartition topic must have the same partition count.");
+                    $"Topic '{topic}' has {counts[topic]} partitions but '{options.Topics.Purchases}' has {purchases}: " +
+                    "the input topics, the repartition topic and the changelog must have the same partition count.");
         }
         return purchases;
     }
@@ -54,5 +55,24 @@ public static class TopicAdmin
                 result[t.Topic] = t.Partitions.Count;
         }
         return result;
+    }
+
+    /// <summary>
+    /// Whether the cluster compacts <paramref name="topic"/> (keeps the latest record per key). False when it says
+    /// otherwise or cannot say (the embedded broker answers no DescribeConfigs, and compacts nothing).
+    /// </summary>
+    public static bool IsCompacted(IDictionary<string, string> clientConfig, string topic, TimeSpan timeout)
+    {
+        try
+        {
+            using var admin = new AdminClientBuilder(clientConfig).Build();
+            var task = admin.DescribeConfigsAsync([new ConfigResource { Type = ResourceType.Topic, Name = topic }], new DescribeConfigsOptions { RequestTimeout = timeout });
+            if (!task.Wait(timeout)) return false;
+            return task.Result.SelectMany(r => r.Entries).Any(e => e.Key == "cleanup.policy" && e.Value.Value.Contains("compact", StringComparison.Ordinal));
+        }
+        catch (Exception ex) when (ex is KafkaException or AggregateException or InvalidOperationException)
+        {
+            return false;
+        }
     }
 }

@@ -26,9 +26,10 @@ public class RestoreEquivalenceTests
     }
 
     /// <summary>A fresh engine from the changelog alone.</summary>
-    private static (Driver Driver, PartitionCheckpoint Checkpoint) Restore((List<(string Key, byte[] Value)> Profiles, byte[] Checkpoint) snapshot, bool singleInput)
+    private static (Driver Driver, PartitionCheckpoint Checkpoint) Restore((List<(string Key, byte[] Value)> Profiles, byte[] Checkpoint) snapshot, bool singleInput, int variant = 0)
     {
-        var d = new Driver(Population.Options(), singleInput);
+        var (options, model) = Population.Variant(variant);
+        var d = new Driver(options, singleInput, model);
         var clock = new BucketClock(d.Options);
         var checkpoint = PositionsCodec.Decode(snapshot.Checkpoint);
         d.Engine.RestoreClock(checkpoint.Watermarks, checkpoint.Buffered);
@@ -56,12 +57,14 @@ public class RestoreEquivalenceTests
             var cut = arrivals.Count * cutPermille / 1000;
             var (prefix, suffix) = (arrivals.Take(cut).ToList(), arrivals.Skip(cut).ToList());
 
-            var original = new Driver(Population.Options(), singleInput).Feed(prefix);
+            var variant = populationSeed % 3; // rules only, with the model, with the model and quantile tiers
+            var (options, model) = Population.Variant(variant);
+            var original = new Driver(options, singleInput, model).Feed(prefix);
             var outputsBeforeCut = original.Wire().Count;
             var snapshot = Snapshot(original, PositionsAfter(prefix));
             original.Feed(suffix).Flush();
 
-            var (restored, checkpoint) = Restore(snapshot, singleInput);
+            var (restored, checkpoint) = Restore(snapshot, singleInput, variant);
             // the positions say where to resume reading each input
             Assert.Equal(prefix.Count(e => e.IsPurchase), checkpoint.Positions[PurchasesTopic]);
             Assert.Equal(prefix.Count(e => !e.IsPurchase), checkpoint.Positions[EngagementsTopic]);
@@ -75,6 +78,10 @@ public class RestoreEquivalenceTests
             foreach (var p in original.Engine.Profiles.Values)
                 Assert.Equal(ProfileCodec.Encode(p, clock), ProfileCodec.Encode(restored.Profile(p.CustomerId), clock));
             Assert.Equal((original.Engine.Watermark, original.Engine.MaxEventTime), (restored.Engine.Watermark, restored.Engine.MaxEventTime));
+            // the quantile sketch is rebuilt from the profiles' bins
+            Assert.Equal(original.Engine.ValueSketch.Count, restored.Engine.ValueSketch.Count);
+            for (var bin = 1; bin <= Scoring.ValueSketch.BinCount; bin += 37)
+                Assert.Equal(original.Engine.ValueSketch.CountAtOrBelow(bin), restored.Engine.ValueSketch.CountAtOrBelow(bin));
         });
 
     /// <summary>Guards the property against vacuity: cuts do fall with events buffered and timers pending, and outputs follow.</summary>

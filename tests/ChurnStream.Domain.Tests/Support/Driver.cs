@@ -5,16 +5,17 @@ using ChurnStream.Domain.Options;
 using ChurnStream.Domain.Outputs;
 using ChurnStream.Domain.Profiles;
 using ChurnStream.Domain.Rules;
+using ChurnStream.Domain.Scoring;
 
 namespace ChurnStream.Domain.Tests.Support;
 
 /// <summary>Feeds events to a fresh <see cref="PartitionEngine"/> (purchases on input 0, engagements on input 1) and collects what it decides.</summary>
 public sealed class Driver
 {
-    public Driver(DetectionOptions? options = null, bool singleInput = false)
+    public Driver(DetectionOptions? options = null, bool singleInput = false, ChurnModel? model = null)
     {
         Options = options ?? new DetectionOptions();
-        Engine = new PartitionEngine(Options, singleInput ? 1 : 2);
+        Engine = new PartitionEngine(Options, singleInput ? 1 : 2, model);
         SingleInput = singleInput;
     }
 
@@ -41,8 +42,14 @@ public sealed class Driver
         return this;
     }
 
-    public static Driver Run(IEnumerable<CustomerEvent> events, DetectionOptions? options = null) =>
-        new Driver(options).FeedInOrder(events).Flush();
+    public static Driver Run(IEnumerable<CustomerEvent> events, DetectionOptions? options = null, ChurnModel? model = null) =>
+        new Driver(options, model: model).FeedInOrder(events).Flush();
+
+    public Driver Attributes(CustomerAttributes attributes)
+    {
+        Engine.ApplyAttributes(attributes, Sink);
+        return this;
+    }
 
     public CustomerProfile Profile(string customer) => Engine.Profiles[customer];
 

@@ -16,6 +16,21 @@ public static class Population
         return o;
     }
 
+    /// <summary>
+    /// The three set-ups the properties run under: 0 = rules only; 1 = with the churn model (P(alive), churn_risk, model
+    /// value tiers); 2 = the model and value tiers by the partition's quantile sketch (from the first customer on).
+    /// </summary>
+    public static (DetectionOptions Options, Scoring.ChurnModel? Model) Variant(int variant)
+    {
+        var o = Options();
+        if (variant % 3 == 2)
+        {
+            o.Segments.TierBy = "quantiles";
+            o.Segments.QuantileMinCustomers = 1;
+        }
+        return (o, variant % 3 == 0 ? null : TestModel.Create());
+    }
+
     public static List<CustomerEvent> Generate(int seed)
     {
         var r = new Random(seed);

@@ -43,6 +43,7 @@ public sealed class StreamCluster : IDisposable
                 Segments = "customer-segments" + suffix,
                 DeadLetter = "churnstream-dlq" + suffix,
                 Repartition = "churnstream-repartition" + suffix,
+                Changelog = "churnstream-changelog" + suffix,
             },
         };
         Options.Clock.IdleAdvance = false;
