@@ -9,6 +9,7 @@ root.Subcommands.Add(BrokerCommand.Create());
 root.Subcommands.Add(GenerateCommand.Create());
 root.Subcommands.Add(EvaluateCommand.Create());
 root.Subcommands.Add(DemoCommand.Create());
+root.Subcommands.Add(ReplayCommand.Create());
 root.Subcommands.Add(ModelCommand.Create());
 root.Subcommands.Add(BackfillCommand.Create());
 

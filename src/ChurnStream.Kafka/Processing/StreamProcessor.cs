@@ -61,6 +61,12 @@ public sealed class StreamProcessor : IDisposable
         _model = LoadModel(options.Detection, log);
     }
 
+    /// <summary>Set for a replay: read this range of the inputs with fresh state, end the input, and stop.</summary>
+    public ReplayPlan? ReplayRange { get; init; }
+
+    /// <summary>Input records of the replay range handled so far (for progress).</summary>
+    public long ReplayedRecords { get; private set; }
+
     /// <summary>Everything decided so far, per partition; read by the demo and tests after the loop stopped.</summary>
     public IReadOnlyDictionary<int, PartitionTask> Tasks => _tasks;
 
@@ -105,6 +111,11 @@ public sealed class StreamProcessor : IDisposable
                     var result = consumer.Consume(TimeSpan.FromMilliseconds(50));
                     if (result is not null) Handle(result);
                     _health.Heartbeat();
+                    if (ReplayRange is not null && ReplayReachedItsEnd())
+                    {
+                        FinishReplay();
+                        break;
+                    }
                     if (DateTime.UtcNow - lastCommit >= commitEvery)
                     {
                         if (_tasks.Count > 0)
@@ -220,6 +231,43 @@ public sealed class StreamProcessor : IDisposable
             yield return (cell.Tier.Name(), cell.Source.Name(), cell.Counts.ChurnRate ?? double.NaN, cell.Counts.RetentionRate ?? double.NaN, cell.Counts.WinBackRate ?? double.NaN);
     }
 
+    private Dictionary<int, long>? _repartitionEnds;
+
+    /// <summary>
+    /// The replay's input ranges are read, and then the forwarded events those produced: the repartition topic is read
+    /// up to where it stood once the inputs were done (after a commit, so everything forwarded is in it).
+    /// </summary>
+    private bool ReplayReachedItsEnd()
+    {
+        if (_tasks.Count == 0 || _tasks.Values.Any(t => t.Replaying)) return false;
+        var inputs = _options.Topics.Inputs.ToList();
+        foreach (var (tp, end) in ReplayRange!.End)
+        {
+            if (!_tasks.TryGetValue(tp.Partition.Value, out var task)) return false;
+            var consumed = task.Inputs[tp.Topic == _options.Topics.Purchases ? 0 : 1].Consumed;
+            if (end > ReplayRange.Start[tp].Value && consumed < end) return false;
+        }
+        if (_repartitionEnds is null)
+        {
+            EnsureTransaction();
+            Commit();
+            _repartitionEnds = [];
+            foreach (var p in _tasks.Keys)
+                _repartitionEnds[p] = _consumer!.QueryWatermarkOffsets(new TopicPartition(_options.Topics.Repartition, p), TimeSpan.FromSeconds(10)).High.Value;
+            return false;
+        }
+        return _repartitionEnds.All(e => _tasks[e.Key].Inputs[PartitionTask.RepartitionInput].Consumed >= e.Value || e.Value == 0);
+    }
+
+    /// <summary>The end of a bounded input: every partition applies what it buffered and fires its timers up to its last event.</summary>
+    private void FinishReplay()
+    {
+        EnsureTransaction();
+        foreach (var task in _tasks.Values.OrderBy(t => t.Partition)) task.Engine.Flush(task);
+        Commit();
+        _log.LogInformation("Replay finished: {Records} input records", ReplayedRecords);
+    }
+
     /// <summary><c>{GroupId}-{InstanceId}</c>: stable per instance, so a restarted instance fences its own zombie.</summary>
     public string TransactionalId => $"{_options.Kafka.GroupId}-{InstanceId}";
 
@@ -296,6 +344,11 @@ public sealed class StreamProcessor : IDisposable
     private void HandleInput(ConsumeResult<byte[], byte[]> m, int input, PartitionTask task)
     {
         var progress = task.Inputs[input];
+        if (ReplayRange is { } plan && input != PartitionTask.RepartitionInput)
+        {
+            if (plan.End.TryGetValue(m.TopicPartition, out var end) && m.Offset.Value >= end) return; // past the replay's range
+            ReplayedRecords++;
+        }
         if (task.Replaying)
         {
             if (progress.IsReplaying(m.Offset.Value))
@@ -553,10 +606,11 @@ public sealed class StreamProcessor : IDisposable
         var restored = RestoreTasks(partitions.Select(p => p.Partition.Value).Distinct().Where(p => !_tasks.ContainsKey(p)).ToList(), seek: false);
         _log.LogInformation("Assigned partitions {Partitions}", string.Join(",", _tasks.Keys.Order()));
         _health.SetReady();
-        // The customers table is read from its start on every assignment: re-applying it is idempotent (latest wins).
         return partitions.Select(tp => new TopicPartitionOffset(tp,
+            // The customers table is read from its start on every assignment: re-applying it is idempotent (latest wins).
             tp.Topic == _options.Topics.Customers ? Offset.Beginning
-            : restored.TryGetValue(tp.Partition.Value, out var r) && PartitionTask.ResumeOffset(r, tp.Topic) is { } o ? new Offset(o) : Offset.Unset)).ToList();
+            : ReplayRange is { } plan ? plan.Start.TryGetValue(tp, out var start) ? start : Offset.Beginning
+            : restored.TryGetValue(tp.Partition.Value, out var r) ? PartitionTask.ResumeOffset(r, tp.Topic) : Offset.Unset)).ToList();
     }
 
     /// <summary>
@@ -574,8 +628,10 @@ public sealed class StreamProcessor : IDisposable
         foreach (var p in partitions)
         {
             _health.Heartbeat();
-            var restored = ChangelogRestorer.Read(_options.Kafka, _options.Topics.Changelog, p, brokerHidesAborted: _changelogCompacted,
-                TimeSpan.FromSeconds(_options.Kafka.RestoreTimeoutSeconds));
+            var restored = ReplayRange is not null && !seek
+                ? new RestoredPartition(new Dictionary<string, byte[]>(), null, null, 0) // a replay starts from fresh state
+                : ChangelogRestorer.Read(_options.Kafka, _options.Topics.Changelog, p, brokerHidesAborted: _changelogCompacted,
+                    TimeSpan.FromSeconds(_options.Kafka.RestoreTimeoutSeconds));
             var task = new PartitionTask(p, _partitionCount, _options.Detection, _model, _output!, _metrics);
             task.Restore(restored, inputs);
             _tasks[p] = task;

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using ChurnStream.EmbeddedBroker;
 using ChurnStream.Host.Hosting;
+using ChurnStream.Kafka.Processing;
 
 namespace ChurnStream.Host.Commands;
 
@@ -26,7 +27,9 @@ internal static class BrokerCommand
 
             using var signal = new ShutdownSignal();
             using var cluster = EmbeddedKafkaCluster.Start(brokerCount);
-            foreach (var topic in app.Stream.Topics.All) cluster.CreateTopic(topic, partitionCount, Math.Min(3, brokerCount));
+            // The live topology, and the topics of a replay with the default suffix (the embedded broker cannot create topics on demand).
+            var replay = ReplayPlan.OptionsFor(app.Stream, ReplayCommand.DefaultSuffix).Topics;
+            foreach (var topic in app.Stream.Topics.All.Union(replay.All)) cluster.CreateTopic(topic, partitionCount, Math.Min(3, brokerCount));
             Console.Out.WriteLine($"bootstrap.servers={cluster.BootstrapServers}");
             Console.Out.Flush();
             Console.Error.WriteLine($"churnstream broker: {brokerCount} brokers, topics {string.Join(", ", app.Stream.Topics.All)} with {partitionCount} partitions; Ctrl-C to stop");

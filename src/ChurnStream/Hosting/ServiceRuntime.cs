@@ -15,14 +15,14 @@ public sealed class ServiceRuntime : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private Exception? _failure;
 
-    public ServiceRuntime(StreamOptions options, string listen, ILoggerFactory logs)
+    public ServiceRuntime(StreamOptions options, string listen, ILoggerFactory logs, ReplayPlan? replay = null)
     {
         Metrics = new ChurnStreamMetrics();
         Exporter = new PrometheusTextExporter(Metrics.Meter);
         Metrics.PrimeKnownSeries();
         Health = new HealthState();
         Server = new ObservabilityServer(ObservabilityServerOptions.Parse(listen), Exporter, Health);
-        Processor = new StreamProcessor(options, Metrics, Health, logs.CreateLogger("churnstream"));
+        Processor = new StreamProcessor(options, Metrics, Health, logs.CreateLogger("churnstream")) { ReplayRange = replay };
         _thread = new Thread(Loop) { Name = "churnstream-processor", IsBackground = true };
     }
 

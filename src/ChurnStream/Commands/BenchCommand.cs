@@ -1,0 +1,36 @@
+using System.CommandLine;
+using ChurnStream.Host.Bench;
+using ChurnStream.Host.Hosting;
+
+namespace ChurnStream.Host.Commands;
+
+/// <summary>
+/// <c>churnstream bench</c>: the end-to-end figures of docs/benchmarks.md on an embedded broker, one line per figure
+/// (<c>name=value unit</c>) on stdout, progress on stderr.
+/// </summary>
+internal static class BenchCommand
+{
+    public static Command Create()
+    {
+        var events = new Option<int>("--events") { Description = "Events to pre-produce and process (generated population)", DefaultValueFactory = _ => 1_000_000 };
+        var customers = new Option<int>("--customers") { Description = "Customers for the memory and restore figures", DefaultValueFactory = _ => 1_000_000 };
+        var partitions = new Option<int>("--partitions") { Description = "Partitions of every topic (0: enough to stay under the embedded broker's ~5 MB per partition)", DefaultValueFactory = _ => 0 };
+        var repeat = new Option<int>("--repeat") { Description = "Runs of each throughput figure; the median is printed", DefaultValueFactory = _ => 3 };
+        var latencySeconds = new Option<int>("--latency-seconds") { Description = "Length of the latency run at half the measured maximum rate", DefaultValueFactory = _ => 20 };
+        var seed = new Option<int>("--seed") { Description = "Random seed of the generated population", DefaultValueFactory = _ => 7 };
+        var config = CommonOptions.Config();
+        var command = new Command("bench", "Throughput, memory, restore and latency figures on an embedded broker (see docs/benchmarks.md)")
+        {
+            events, customers, partitions, repeat, latencySeconds, seed, config,
+        };
+        command.SetAction(parse =>
+        {
+            var settings = new BenchSettings(parse.GetValue(events), parse.GetValue(customers), parse.GetValue(partitions),
+                parse.GetValue(repeat), parse.GetValue(latencySeconds), parse.GetValue(seed));
+            settings.Validate();
+            var app = AppConfiguration.Load(parse.GetValue(config));
+            return new BenchRunner(app, settings, Console.Out, Console.Error).Run();
+        });
+        return command;
+    }
+}
