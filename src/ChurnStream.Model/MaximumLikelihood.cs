@@ -13,6 +13,10 @@ internal static class MaximumLikelihood
 
     public static double[] MinimizeLogParameters(Func<double[], double> negativeLogLikelihood, double[] start)
     {
+        // The best point ever evaluated: where the simplex stops without converging (a flat ridge, data the model does
+        // not describe well) the fit still ends at the most likely parameters found, deterministically.
+        var bestSeen = double.PositiveInfinity;
+        Vector<double>? bestSeenAt = null;
         double Objective(Vector<double> theta)
         {
             var p = new double[theta.Count];
@@ -22,7 +26,13 @@ internal static class MaximumLikelihood
                 p[i] = Math.Exp(theta[i]);
             }
             var v = negativeLogLikelihood(p);
-            return double.IsFinite(v) ? v : 1e300;
+            v = double.IsFinite(v) ? v : 1e300;
+            if (v < bestSeen)
+            {
+                bestSeen = v;
+                bestSeenAt = theta.Clone();
+            }
+            return v;
         }
 
         var objective = ObjectiveFunction.Value(Objective);
@@ -32,15 +42,25 @@ internal static class MaximumLikelihood
         for (var round = 0; round < 12; round++)
         {
             var simplex = new NelderMeadSimplex(1e-13, 50_000);
-            var result = simplex.FindMinimum(objective, point, Vector<double>.Build.Dense(start.Length, step));
-            var value = result.FunctionInfoAtMinimum.Value;
+            Vector<double> found;
+            double value;
+            var converged = true;
+            try
+            {
+                var result = simplex.FindMinimum(objective, point, Vector<double>.Build.Dense(start.Length, step));
+                (found, value) = (result.MinimizingPoint, result.FunctionInfoAtMinimum.Value);
+            }
+            catch (MaximumIterationsException)
+            {
+                (found, value, converged) = (bestSeenAt ?? point, bestSeen, false);
+            }
             var improvement = best - value;
             if (value < best)
             {
                 best = value;
-                point = result.MinimizingPoint;
+                point = found;
             }
-            if (round > 0 && improvement < 1e-9) break;
+            if (!converged || (round > 0 && improvement < 1e-9)) break;
             step = 0.1;
         }
         if (!(best < 1e299)) throw new ArithmeticException("The likelihood could not be evaluated at any parameter value.");

@@ -35,7 +35,7 @@ public sealed class ChurnStreamMetrics : IDisposable
     public static readonly IReadOnlyList<double> RestoreBuckets = [0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800];
 
     /// <summary>Known alert kinds and severities (pre-initialized by <see cref="PrimeKnownSeries"/>).</summary>
-    public static readonly IReadOnlyList<string> AlertKinds = ["frequency_decline", "spend_decline", "engagement_decline", "inactivity", "dissatisfaction"];
+    public static readonly IReadOnlyList<string> AlertKinds = ["frequency_decline", "spend_decline", "engagement_decline", "inactivity", "dissatisfaction", "churn_risk"];
 
     /// <summary>Known alert severities.</summary>
     public static readonly IReadOnlyList<string> AlertSeverities = ["low", "medium", "high", "critical"];

@@ -22,6 +22,14 @@ public sealed class PipelineSpecs(PopulationRun run) : IClassFixture<PopulationR
     }
 
     [Fact]
+    public void Without_a_model_no_churn_risk_fires_and_alerts_carry_no_p_alive()
+    {
+        Assert.DoesNotContain(run.AlertJson, a => a.GetProperty("kind").GetString() == "churn_risk");
+        Assert.All(run.AlertJson, a => Assert.Equal(System.Text.Json.JsonValueKind.Null, a.GetProperty("pAlive").ValueKind));
+        Assert.All(run.AlertJson, a => Assert.False(string.IsNullOrEmpty(a.GetProperty("suspectedReason").GetString())));
+    }
+
+    [Fact]
     public void Loyal_customers_get_no_decline_alert()
     {
         var report = AlertEvaluator.Evaluate(AlertRecords, run.Generator.Labels);

@@ -72,8 +72,19 @@ public sealed class ChurnModel
     public ModelScore Score(ModelInputs i)
     {
         var alive = Purchases.ProbabilityAlive(i.X, i.Tx, i.T);
-        var expected = Purchases.ExpectedPurchases(HorizonPeriods, i.X, i.Tx, i.T);
-        double? value = Spend is null ? null : expected * Spend.ExpectedAverageSpend(i.X, i.MeanRepeatSpend);
+        double expected;
+        try
+        {
+            expected = Purchases.ExpectedPurchases(HorizonPeriods, i.X, i.Tx, i.T);
+        }
+        catch (ArithmeticException)
+        {
+            // Parameters far outside what the series can sum (a model fitted on data it does not describe): no figure
+            // rather than a wrong one; the alert says null and the value tier falls back to spend and frequency.
+            expected = double.NaN;
+        }
+        double? value = Spend is null || !double.IsFinite(expected) ? null : expected * Spend.ExpectedAverageSpend(i.X, i.MeanRepeatSpend);
+        if (value is { } v && !double.IsFinite(v)) value = null;
         return new ModelScore(alive, expected, value, i);
     }
 
