@@ -84,7 +84,8 @@ public sealed class StreamProcessor : IDisposable
             _options.Kafka.BootstrapServers, _options.Kafka.Properties.GetValueOrDefault("security.protocol", "plaintext"), TransactionalId);
         var adminConfig = ClientConfigs.Common(_options.Kafka);
         if (!UntilConnected(stop, "checking the topics", () => _partitionCount = TopicAdmin.EnsureTopics(_options, adminConfig, TimeSpan.FromSeconds(15)))) return;
-        _changelogCompacted = TopicAdmin.IsCompacted(adminConfig, _options.Topics.Changelog, TimeSpan.FromSeconds(10));
+        // A broker that does not answer DescribeConfigs quickly (the embedded one never does) compacts nothing.
+        _changelogCompacted = TopicAdmin.IsCompacted(adminConfig, _options.Topics.Changelog, TimeSpan.FromSeconds(2));
         _log.LogInformation("Inputs have {Partitions} partitions; changelog {Changelog} is {Compaction}", _partitionCount, _options.Topics.Changelog,
             _changelogCompacted ? "compacted" : $"not compacted (full snapshots every {_options.Kafka.ChangelogSnapshotBytes} bytes)");
         if (!UntilConnected(stop, "initialising transactions", () => _output = CreateOutput())) return;
@@ -625,13 +626,14 @@ public sealed class StreamProcessor : IDisposable
         _metrics.StateRestoreStarted();
         var started = System.Diagnostics.Stopwatch.StartNew();
         var inputs = _options.Topics.Inputs.ToList();
+        var logs = ReplayRange is not null && !seek
+            ? partitions.ToDictionary(p => p, _ => new RestoredPartition(new Dictionary<string, byte[]>(), null, null, 0)) // a replay starts from fresh state
+            : ChangelogRestorer.ReadAll(_options.Kafka, _options.Topics.Changelog, partitions, brokerHidesAborted: _changelogCompacted,
+                TimeSpan.FromSeconds(_options.Kafka.RestoreTimeoutSeconds));
         foreach (var p in partitions)
         {
             _health.Heartbeat();
-            var restored = ReplayRange is not null && !seek
-                ? new RestoredPartition(new Dictionary<string, byte[]>(), null, null, 0) // a replay starts from fresh state
-                : ChangelogRestorer.Read(_options.Kafka, _options.Topics.Changelog, p, brokerHidesAborted: _changelogCompacted,
-                    TimeSpan.FromSeconds(_options.Kafka.RestoreTimeoutSeconds));
+            var restored = logs[p];
             var task = new PartitionTask(p, _partitionCount, _options.Detection, _model, _output!, _metrics);
             task.Restore(restored, inputs);
             _tasks[p] = task;

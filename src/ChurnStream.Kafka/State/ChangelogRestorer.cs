@@ -30,7 +30,11 @@ public sealed record RestoredPartition(IReadOnlyDictionary<string, byte[]> Profi
 /// </summary>
 public static class ChangelogRestorer
 {
-    public static RestoredPartition Read(KafkaOptions options, string topic, int partition, bool brokerHidesAborted, TimeSpan timeout)
+    public static RestoredPartition Read(KafkaOptions options, string topic, int partition, bool brokerHidesAborted, TimeSpan timeout) =>
+        ReadAll(options, topic, [partition], brokerHidesAborted, timeout)[partition];
+
+    /// <summary>Restores several partitions of the changelog with one consumer (one connection set, one metadata round).</summary>
+    public static Dictionary<int, RestoredPartition> ReadAll(KafkaOptions options, string topic, IReadOnlyCollection<int> partitions, bool brokerHidesAborted, TimeSpan timeout)
     {
         LibrdkafkaNative.EnsureLoaded();
         var config = ClientConfigs.Consumer(options, options.GroupId + "-restore");
@@ -39,66 +43,85 @@ public static class ChangelogRestorer
         config.EnablePartitionEof = true;
         config.FetchMaxBytes = 50 * 1024 * 1024;
         using var consumer = new ConsumerBuilder<byte[], byte[]>(config).Build();
-        var tp = new TopicPartition(topic, partition);
-        var end = consumer.QueryWatermarkOffsets(tp, TimeSpan.FromSeconds(10));
-        if (end.High.Value <= end.Low.Value) return new RestoredPartition(new Dictionary<string, byte[]>(), null, null, 0);
-
-        // Every batch in log order, with its records; profiles without a batch of ours are compaction survivors.
-        var batches = new List<BatchRecords>();
-        var byId = new Dictionary<ChangelogBatch, BatchRecords>();
-        var loose = new List<(string Key, byte[] Value)>();
-        consumer.Assign(new TopicPartitionOffset(tp, Offset.Beginning));
-        var deadline = DateTime.UtcNow + timeout;
-        var read = 0;
-        while (true)
+        var logs = new Dictionary<int, PartitionLog>();
+        var pending = new Dictionary<int, long>();
+        foreach (var p in partitions)
         {
-            if (DateTime.UtcNow > deadline) throw new TimeoutException($"restoring {topic}[{partition}] took longer than {timeout.TotalSeconds} s");
-            var r = consumer.Consume(TimeSpan.FromMilliseconds(500));
-            if (r is null) continue;
-            if (r.IsPartitionEOF) break;
-            read++;
+            logs[p] = new PartitionLog();
+            var end = consumer.QueryWatermarkOffsets(new TopicPartition(topic, p), TimeSpan.FromSeconds(10));
+            if (end.High.Value > end.Low.Value) pending[p] = end.High.Value;
+        }
+        if (pending.Count > 0)
+        {
+            consumer.Assign(pending.Keys.Select(p => new TopicPartitionOffset(topic, p, Offset.Beginning)));
+            var deadline = DateTime.UtcNow + timeout;
+            while (pending.Count > 0)
+            {
+                if (DateTime.UtcNow > deadline)
+                    throw new TimeoutException($"restoring {topic} partitions {string.Join(",", pending.Keys)} took longer than {timeout.TotalSeconds} s");
+                var r = consumer.Consume(TimeSpan.FromMilliseconds(500));
+                if (r is null) continue;
+                var p = r.Partition.Value;
+                if (!r.IsPartitionEOF) logs[p].Add(r);
+                if (r.IsPartitionEOF || r.Offset.Value + 1 >= pending.GetValueOrDefault(p, long.MaxValue)) pending.Remove(p);
+            }
+            consumer.Close();
+        }
+        return logs.ToDictionary(kv => kv.Key, kv => kv.Value.Build(brokerHidesAborted));
+    }
+
+    /// <summary>One partition's records in log order: its batches (checkpoint first, then profiles) and loose profiles.</summary>
+    private sealed class PartitionLog
+    {
+        private readonly List<BatchRecords> _batches = [];
+        private readonly Dictionary<ChangelogBatch, BatchRecords> _byId = [];
+        private readonly List<(string Key, byte[] Value, ChangelogBatch? Batch)> _loose = [];
+        private int _read;
+
+        public void Add(ConsumeResult<byte[], byte[]> r)
+        {
+            _read++;
             var batch = Header(r.Message.Headers, ChangelogBatch.BatchHeader);
             if (r.Message.Key is { } key && PositionsCodec.IsCheckpointKey(key) && batch is { } id)
             {
                 var b = new BatchRecords(id, Header(r.Message.Headers, ChangelogBatch.PreviousHeader), SizeOf(r.Message.Headers), PositionsCodec.Decode(r.Message.Value));
-                batches.Add(b);
-                byId[id] = b; // a re-used id (never expected) keeps the later one
+                _batches.Add(b);
+                _byId[id] = b; // a re-used id (never expected) keeps the later one
             }
             else if (r.Message.Key is { } profileKey && r.Message.Value is { } value)
             {
                 var customer = Encoding.UTF8.GetString(profileKey);
-                if (batch is { } owner && byId.TryGetValue(owner, out var b)) b.Profiles.Add((customer, value));
-                else if (batch is null || brokerHidesAborted) loose.Add((customer, value));
+                if (batch is { } owner && _byId.TryGetValue(owner, out var b)) b.Profiles.Add((customer, value));
+                else _loose.Add((customer, value, batch));
             }
-            if (r.Offset.Value + 1 >= end.High.Value) break;
         }
-        consumer.Close();
 
-        var complete = batches.Where(b => b.Profiles.Count == b.Size).ToList();
-        BatchRecords? head = complete.LastOrDefault();
-        if (!brokerHidesAborted && head is not null)
-            head = head.Previous is { } p && byId.TryGetValue(p, out var parent) && parent.Profiles.Count == parent.Size ? parent : null;
+        public RestoredPartition Build(bool brokerHidesAborted)
+        {
+            var complete = _batches.Where(b => b.Profiles.Count == b.Size).ToList();
+            BatchRecords? head = complete.LastOrDefault();
+            if (!brokerHidesAborted && head is not null)
+                head = head.Previous is { } p && _byId.TryGetValue(p, out var parent) && parent.Profiles.Count == parent.Size ? parent : null;
 
-        // The chain of trusted batches, oldest first, and their profiles in that order (latest wins).
-        var chain = new List<BatchRecords>();
-        for (var b = head; b is not null; b = b.Previous is { } p && byId.TryGetValue(p, out var parent) ? parent : null)
-        {
-            chain.Add(b);
-            if (brokerHidesAborted) break; // everything visible is committed: no need to walk further
+            var state = new Dictionary<string, byte[]>(StringComparer.Ordinal);
+            // Profiles whose batch checkpoint is gone: compaction survivors on a real cluster; on a log without
+            // compaction only records written without a batch (none are) are taken.
+            foreach (var (k, v, batch) in _loose)
+                if (brokerHidesAborted || batch is null) state[k] = v;
+            if (brokerHidesAborted)
+            {
+                foreach (var b in complete) foreach (var (k, v) in b.Profiles) state[k] = v;
+            }
+            else
+            {
+                // Only the chain of batches that later commits proved committed, oldest first.
+                var chain = new List<BatchRecords>();
+                for (var b = head; b is not null; b = b.Previous is { } p && _byId.TryGetValue(p, out var parent) ? parent : null) chain.Add(b);
+                chain.Reverse();
+                foreach (var b in chain) foreach (var (k, v) in b.Profiles) state[k] = v;
+            }
+            return new RestoredPartition(state, head?.Checkpoint, head?.Id, _read) { ReadFromStart = head is null && _batches.Count > 0 };
         }
-        chain.Reverse();
-        var state = new Dictionary<string, byte[]>(StringComparer.Ordinal);
-        if (brokerHidesAborted)
-        {
-            foreach (var (k, v) in loose) state[k] = v;
-            foreach (var b in complete) foreach (var (k, v) in b.Profiles) state[k] = v;
-        }
-        else
-        {
-            foreach (var (k, v) in loose) state[k] = v;
-            foreach (var b in chain) foreach (var (k, v) in b.Profiles) state[k] = v;
-        }
-        return new RestoredPartition(state, head?.Checkpoint, head?.Id, read) { ReadFromStart = head is null && batches.Count > 0 };
     }
 
     private sealed class BatchRecords(ChangelogBatch id, ChangelogBatch? previous, int size, PartitionCheckpoint checkpoint)
