@@ -12,6 +12,7 @@ root.Subcommands.Add(DemoCommand.Create());
 root.Subcommands.Add(ReplayCommand.Create());
 root.Subcommands.Add(ModelCommand.Create());
 root.Subcommands.Add(BackfillCommand.Create());
+root.Subcommands.Add(BenchCommand.Create());
 
 var parsed = root.Parse(args);
 if (parsed.Errors.Count > 0)

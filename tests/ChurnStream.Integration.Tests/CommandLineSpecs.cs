@@ -56,8 +56,7 @@ public sealed class CommandLineSpecs
         var o = cluster.Options;
         o.Topics.Engagements += "-six";
         cluster.CreateTopic(o.Topics.Engagements, 6);
-        var config = Path.GetTempFileName();
-        File.WriteAllText(config, $$"""{ "Topics": { "Purchases": "{{o.Topics.Purchases}}", "Engagements": "{{o.Topics.Engagements}}", "Alerts": "{{o.Topics.Alerts}}", "Segments": "{{o.Topics.Segments}}", "DeadLetter": "{{o.Topics.DeadLetter}}", "Repartition": "{{o.Topics.Repartition}}", "Changelog": "{{o.Topics.Changelog}}" } }""");
+        var config = TestConfig.Write(o);
         var r = Processes.Churnstream("run", "--config", config, "--bootstrap-servers", cluster.BootstrapServers, "--metrics-port", "0");
         Assert.Equal(1, r.ExitCode);
         Assert.Contains($"Topic '{o.Topics.Engagements}' has 6 partitions but '{o.Topics.Purchases}' has 3", r.Stderr + r.Stdout);

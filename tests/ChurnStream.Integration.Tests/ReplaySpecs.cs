@@ -28,7 +28,7 @@ public sealed class ReplaySpecs
                 publisher.Publish(e.Topic == Simulation.Topics.Purchases ? o.Topics.Purchases : o.Topics.Engagements, e.Unkeyed ? null : e.CustomerId, e.Json);
             publisher.Flush(TimeSpan.FromSeconds(60));
         }
-        var config = WriteConfig(o);
+        var config = TestConfig.Write(o);
 
         foreach (var suffix in new[] { ".r1", ".r2" })
         {
@@ -59,17 +59,4 @@ public sealed class ReplaySpecs
     private static Dictionary<int, List<string>> PerPartition(StreamOptions o, string topic) =>
         Support.Topics.Read(o, topic).GroupBy(r => r.Partition.Value)
             .ToDictionary(g => g.Key, g => g.OrderBy(r => r.Offset.Value).Select(r => Encoding.UTF8.GetString(r.Message.Value)).ToList());
-
-    private static string WriteConfig(StreamOptions o)
-    {
-        var path = Path.GetTempFileName();
-        var t = o.Topics;
-        File.WriteAllText(path, $$"""
-            { "Kafka": { "GroupId": "{{o.Kafka.GroupId}}", "Partitions": 4 },
-              "Topics": { "Purchases": "{{t.Purchases}}", "Engagements": "{{t.Engagements}}", "Alerts": "{{t.Alerts}}", "Segments": "{{t.Segments}}",
-                          "DeadLetter": "{{t.DeadLetter}}", "Repartition": "{{t.Repartition}}", "Changelog": "{{t.Changelog}}" },
-              "Logging": { "Level": "Warning" } }
-            """);
-        return path;
-    }
 }

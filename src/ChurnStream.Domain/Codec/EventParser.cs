@@ -17,6 +17,7 @@ public sealed class EventParser(long minEventTimeMs, long maxEventTimeMs)
     public static readonly EventParser Default = new(0, new DateTimeOffset(2200, 1, 1, 0, 0, 0, TimeSpan.Zero).ToUnixTimeMilliseconds());
 
     private static readonly StringCache Categories = new();
+    private static readonly StringCache Channels = new();
 
     public bool TryParse(ReadOnlySpan<byte> json, InputTopic topic, out CustomerEvent evt, out Rejection rejection)
     {
@@ -60,7 +61,7 @@ public sealed class EventParser(long minEventTimeMs, long maxEventTimeMs)
             if (reader.ValueTextEquals("customerId"u8)) bad = ReadId(ref reader, "customerId", out customerId);
             else if (reader.ValueTextEquals("occurredAt"u8)) bad = ReadTime(ref reader, out occurredAt);
             else if (reader.ValueTextEquals("eventId"u8)) bad = ReadOptionalString(ref reader, "eventId", out eventId);
-            else if (reader.ValueTextEquals("channel"u8)) bad = ReadOptionalString(ref reader, "channel", out channel);
+            else if (reader.ValueTextEquals("channel"u8)) bad = ReadOptionalString(ref reader, "channel", out channel, Channels);
             else if (topic == InputTopic.Purchases && reader.ValueTextEquals("amount"u8)) bad = ReadAmount(ref reader, out amount);
             else if (topic == InputTopic.Purchases && reader.ValueTextEquals("category"u8)) bad = ReadOptionalString(ref reader, "category", out category, Categories);
             else if (topic == InputTopic.Engagements && reader.ValueTextEquals("type"u8)) bad = ReadType(ref reader, out kind);
@@ -143,14 +144,59 @@ public sealed class EventParser(long minEventTimeMs, long maxEventTimeMs)
         reader.Read();
         if (reader.TokenType != JsonTokenType.String)
             return new Rejection(RejectReason.InvalidField, "'occurredAt' must be an ISO-8601 string with an offset");
-        var raw = reader.HasValueSequence ? reader.ValueSequence.ToArray() : reader.ValueSpan;
-        if (!HasExplicitOffset(raw) || !reader.TryGetDateTimeOffset(out var t))
-            return new Rejection(RejectReason.InvalidField, "'occurredAt' must be an ISO-8601 string with an offset, such as 2025-03-01T10:15:00Z");
-        var value = t.ToUnixTimeMilliseconds();
+        long value;
+        DateTimeOffset? stated = null;
+        if (!reader.HasValueSequence && !reader.ValueIsEscaped && TryParseUtc(reader.ValueSpan, out var fast))
+        {
+            value = fast;
+        }
+        else
+        {
+            var raw = reader.HasValueSequence ? reader.ValueSequence.ToArray() : reader.ValueSpan;
+            if (!HasExplicitOffset(raw) || !reader.TryGetDateTimeOffset(out var t))
+                return new Rejection(RejectReason.InvalidField, "'occurredAt' must be an ISO-8601 string with an offset, such as 2025-03-01T10:15:00Z");
+            value = t.ToUnixTimeMilliseconds();
+            stated = t;
+        }
         if (value < minEventTimeMs || value >= maxEventTimeMs)
-            return new Rejection(RejectReason.AbsurdTimestamp, $"'occurredAt' {t:O} is outside the accepted range");
+            return new Rejection(RejectReason.AbsurdTimestamp, $"'occurredAt' {stated ?? DateTimeOffset.FromUnixTimeMilliseconds(value):O} is outside the accepted range");
         ms = value;
         return null;
+    }
+
+    /// <summary>
+    /// The common form, <c>yyyy-MM-ddTHH:mm:ssZ</c> or <c>yyyy-MM-ddTHH:mm:ss.fffZ</c>, without the general ISO-8601
+    /// parser. Anything else (offsets, other precisions, lower-case letters, invalid fields) returns false and goes to the
+    /// general parser, so what is accepted and the instant it denotes are exactly as before.
+    /// </summary>
+    internal static bool TryParseUtc(ReadOnlySpan<byte> s, out long ms)
+    {
+        ms = 0;
+        if (s.Length is not (20 or 24) || s[^1] != (byte)'Z' || s[4] != (byte)'-' || s[7] != (byte)'-' || s[10] != (byte)'T'
+            || s[13] != (byte)':' || s[16] != (byte)':')
+            return false;
+        if (!Digits(s, 0, 4, out var year) || !Digits(s, 5, 2, out var month) || !Digits(s, 8, 2, out var day)
+            || !Digits(s, 11, 2, out var hour) || !Digits(s, 14, 2, out var minute) || !Digits(s, 17, 2, out var second))
+            return false;
+        var millis = 0;
+        if (s.Length == 24 && (s[19] != (byte)'.' || !Digits(s, 20, 3, out millis))) return false;
+        if (year < 1 || month is < 1 or > 12 || day < 1 || day > DateTime.DaysInMonth(year, month) || hour > 23 || minute > 59 || second > 59)
+            return false;
+        var ticks = new DateTime(year, month, day, hour, minute, second, DateTimeKind.Utc).Ticks;
+        ms = (ticks - DateTime.UnixEpoch.Ticks) / TimeSpan.TicksPerMillisecond + millis;
+        return true;
+    }
+
+    private static bool Digits(ReadOnlySpan<byte> s, int start, int count, out int value)
+    {
+        value = 0;
+        for (var i = start; i < start + count; i++)
+        {
+            var d = s[i] - (byte)'0';
+            if ((uint)d > 9) return false;
+            value = value * 10 + d;
+        }
+        return true;
     }
 
     private static bool HasExplicitOffset(ReadOnlySpan<byte> s)

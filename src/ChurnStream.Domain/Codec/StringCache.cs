@@ -13,6 +13,18 @@ internal sealed class StringCache(int capacity = 4096)
 
     public string Get(ReadOnlySpan<byte> utf8)
     {
+        // A value already cached is found without decoding it into a new string (no allocation per event).
+        if (utf8.Length <= 128)
+        {
+            Span<char> chars = stackalloc char[128];
+            if (Encoding.UTF8.TryGetChars(utf8, chars, out var n))
+            {
+                lock (_lock)
+                {
+                    if (_items.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(chars[..n], out var hit)) return hit;
+                }
+            }
+        }
         var s = Encoding.UTF8.GetString(utf8);
         lock (_lock)
         {

@@ -219,7 +219,7 @@ public sealed class CustomerDecisions
                 tier = below >= so.HighQuantile ? ValueTier.High : below >= so.MediumQuantile ? ValueTier.Medium : ValueTier.Low;
             }
         }
-        return SegmentPolicy.Classify(p, atMs, clock, options, tier);
+        return SegmentPolicy.Classify(p, atMs, clock, options, tier, trailing);
     }
 
     private void PublishSegments(CustomerProfile p, long atMs, IDecisionSink sink)

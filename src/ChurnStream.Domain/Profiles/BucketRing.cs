@@ -21,6 +21,24 @@ public struct BucketRing<T> where T : struct
         return _items[Slot(bucket, _items.Length)];
     }
 
+    /// <summary>
+    /// The buckets of [<paramref name="fromBucket"/>, <paramref name="toBucketExclusive"/>) that the ring still holds, oldest
+    /// first, as at most two contiguous spans (the ring wraps); buckets outside it are empty and left out.
+    /// </summary>
+    public readonly void Range(long fromBucket, long toBucketExclusive, out ReadOnlySpan<T> first, out ReadOnlySpan<T> second)
+    {
+        first = second = default;
+        if (_items is null) return;
+        var lo = Math.Max(fromBucket, _head - _items.Length + 1);
+        var hi = Math.Min(toBucketExclusive, _head + 1);
+        if (lo >= hi) return;
+        var start = Slot(lo, _items.Length);
+        var count = (int)(hi - lo);
+        var tail = Math.Min(count, _items.Length - start);
+        first = new ReadOnlySpan<T>(_items, start, tail);
+        if (count > tail) second = new ReadOnlySpan<T>(_items, 0, count - tail);
+    }
+
     /// <summary>A writable slot for <paramref name="bucket"/>, or a null ref when it is older than the ring holds.</summary>
     public ref T Write(long bucket, int length)
     {

@@ -8,9 +8,17 @@ public readonly record struct WindowTotals(int Purchases, double Spend, int Inte
         if (!ring.IsAllocated) return default;
         int purchases = 0, interactions = 0;
         double spend = 0;
-        for (var b = fromBucket; b < toBucketExclusive; b++)
+        // Oldest first, as the sum of the spends (in floating point) has always been taken; buckets the ring no
+        // longer or not yet holds are empty.
+        ring.Range(fromBucket, toBucketExclusive, out var first, out var second);
+        foreach (ref readonly var x in first)
         {
-            var x = ring.Get(b);
+            purchases += x.Purchases;
+            interactions += x.Interactions;
+            spend += x.Spend;
+        }
+        foreach (ref readonly var x in second)
+        {
             purchases += x.Purchases;
             interactions += x.Interactions;
             spend += x.Spend;

@@ -13,6 +13,17 @@ public static class AcquisitionSources
     public static AcquisitionSource FromName(string? name)
     {
         if (string.IsNullOrWhiteSpace(name)) return AcquisitionSource.Unknown;
+        // Channels are few: remember each one's source (bounded; free-text channels beyond the bound are classified each time).
+        if (Known.TryGetValue(name, out var known)) return known;
+        var source = Classify(name);
+        if (Known.Count < 256) Known.TryAdd(name, source);
+        return source;
+    }
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, AcquisitionSource> Known = new(StringComparer.Ordinal);
+
+    private static AcquisitionSource Classify(string name)
+    {
         return name.Trim().ToLowerInvariant() switch
         {
             "online" or "web" or "app" or "mobile" or "email" or "e-mail" => AcquisitionSource.Online,

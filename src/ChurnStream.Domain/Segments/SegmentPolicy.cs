@@ -16,12 +16,12 @@ public static class SegmentPolicy
     }
 
     /// <summary>Every dimension, with the value tier decided by the caller (the model or the quantile sketch).</summary>
-    public static SegmentSet Classify(CustomerProfile p, long nowMs, BucketClock clock, DetectionOptions options, ValueTier tier)
-    {
-        var trailing = Trailing(p, nowMs, clock);
-        return new SegmentSet(tier, LifecycleOf(p, trailing, options.Segments), ActivityOf(p),
-            SentimentOf(p, nowMs, clock, options.Segments), SourceOf(p));
-    }
+    public static SegmentSet Classify(CustomerProfile p, long nowMs, BucketClock clock, DetectionOptions options, ValueTier tier) =>
+        Classify(p, nowMs, clock, options, tier, Trailing(p, nowMs, clock));
+
+    /// <summary>Every dimension, with the value tier decided by the caller and the trailing totals it already summed.</summary>
+    public static SegmentSet Classify(CustomerProfile p, long nowMs, BucketClock clock, DetectionOptions options, ValueTier tier, WindowTotals trailing) =>
+        new(tier, LifecycleOf(p, trailing, options.Segments), ActivityOf(p), SentimentOf(p, nowMs, clock, options.Segments), SourceOf(p));
 
     /// <summary>
     /// From the current window ending with the bucket <paramref name="nowMs"/> falls in: <c>dissatisfied</c> with a complaint

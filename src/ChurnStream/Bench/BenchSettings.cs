@@ -6,7 +6,13 @@ namespace ChurnStream.Host.Bench;
 public sealed record BenchSettings(int Events, int Customers, int Partitions, int Repeat, int LatencySeconds, int Seed)
 {
     /// <summary>Days of history of the population the memory and restore figures are built from.</summary>
-    public int MemoryDays { get; init; } = 30;
+    public int MemoryDays { get; init; } = 14;
+
+    /// <summary>Only (b), the engine alone in memory, with no broker: for profiling and before/after comparisons of the domain.</summary>
+    public bool EngineOnly { get; init; }
+
+    /// <summary>Only the latency run, at this rate (events/s), on a fresh broker; 0 = the full bench.</summary>
+    public double LatencyOnlyRate { get; init; }
 
     public void Validate()
     {

@@ -11,15 +11,7 @@ public sealed class ServiceProcess : IDisposable
 
     public ServiceProcess(StreamOptions options)
     {
-        _config = Path.GetTempFileName();
-        var t = options.Topics;
-        File.WriteAllText(_config, $$"""
-            { "Kafka": { "GroupId": "{{options.Kafka.GroupId}}", "CommitIntervalMs": {{options.Kafka.CommitIntervalMs}} },
-              "Topics": { "Purchases": "{{t.Purchases}}", "Engagements": "{{t.Engagements}}", "Alerts": "{{t.Alerts}}", "Segments": "{{t.Segments}}",
-                          "DeadLetter": "{{t.DeadLetter}}", "Repartition": "{{t.Repartition}}", "Changelog": "{{t.Changelog}}" },
-              "Clock": { "IdleAdvance": false },
-              "Logging": { "Level": "Warning" } }
-            """);
+        _config = TestConfig.Write(options);
         _process = Processes.Start("dotnet", [Processes.ChurnstreamDll, "run", "--config", _config, "-b", options.Kafka.BootstrapServers, "--metrics-port", "0"]);
         _process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (Errors) Errors.Add(e.Data); };
         _process.BeginErrorReadLine();

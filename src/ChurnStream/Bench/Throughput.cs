@@ -1,0 +1,159 @@
+using System.Diagnostics;
+using ChurnStream.Domain.Codec;
+using ChurnStream.Domain.Engine;
+using ChurnStream.Domain.Events;
+using ChurnStream.Domain.Options;
+using ChurnStream.Domain.Outputs;
+using ChurnStream.EmbeddedBroker;
+using ChurnStream.Host.Hosting;
+using ChurnStream.Kafka;
+using ChurnStream.Kafka.Options;
+using ChurnStream.Kafka.Tools;
+using Confluent.Kafka;
+using Microsoft.Extensions.Logging;
+
+namespace ChurnStream.Host.Bench;
+
+/// <summary>(a) A bare consumer (read_uncommitted, no processing) from the beginning to the end of the input topics.</summary>
+public static class RawConsume
+{
+    public static double Measure(KafkaOptions kafka, IReadOnlyList<string> topics, long expected)
+    {
+        var config = ClientConfigs.Consumer(kafka, "bench-raw-" + Guid.NewGuid().ToString("N"));
+        config.IsolationLevel = IsolationLevel.ReadUncommitted;
+        config.EnablePartitionEof = false;
+        config.StatisticsIntervalMs = 0;
+        using var consumer = new ConsumerBuilder<byte[], byte[]>(config).Build();
+        consumer.Assign(BenchTopics.PartitionsOf(kafka, topics).Select(tp => new TopicPartitionOffset(tp, Offset.Beginning)));
+        long count = 0, bytes = 0;
+        Stopwatch? clock = null;
+        var deadline = DateTime.UtcNow.AddMinutes(10);
+        while (count < expected)
+        {
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"raw consume read {count} of {expected} records");
+            var r = consumer.Consume(TimeSpan.FromMilliseconds(100));
+            if (r?.Message is null) continue;
+            clock ??= Stopwatch.StartNew(); // from the first record: the same start as the pipeline's figure
+            count++;
+            bytes += r.Message.Value?.Length ?? 0;
+        }
+        var seconds = clock!.Elapsed.TotalSeconds;
+        consumer.Close();
+        return count / seconds;
+    }
+}
+
+/// <summary>(b) The engine alone: parse, update and decide on one thread, over the same bytes, in the partition layout of the service.</summary>
+public static class EngineThroughput
+{
+    public static (double EventsPerSecond, long Alerts, long SegmentChanges) Measure(BenchEvents events, DetectionOptions detection, int partitions)
+    {
+        var engine = new PartitionedEngine(detection, partitions);
+        var sink = new CountingSink();
+        var parser = EventParser.Default;
+        var clock = Stopwatch.StartNew();
+        foreach (var (purchase, _, json) in events.Items)
+        {
+            if (parser.TryParse(json, purchase ? InputTopic.Purchases : InputTopic.Engagements, out var e, out _))
+                engine.Accept(e, sink);
+        }
+        engine.Flush(sink);
+        var seconds = clock.Elapsed.TotalSeconds;
+        return (events.Count / seconds, sink.Alerts, sink.SegmentChanges);
+    }
+}
+
+/// <summary>Counts what the engine decides and keeps nothing.</summary>
+public sealed class CountingSink : IDecisionSink
+{
+    public long Alerts, SegmentChanges, Late, Duplicates;
+    public void OnAlert(ChurnAlert alert) => Alerts++;
+    public void OnSegmentChange(SegmentChange change) => SegmentChanges++;
+    public void OnLateEvent(CustomerEvent evt, bool applied) => Late++;
+    public void OnDuplicate(CustomerEvent evt) => Duplicates++;
+}
+
+/// <summary>
+/// (c) The service as <c>run</c> runs it (exactly-once transactions, changelog), in this process, over the pre-produced
+/// inputs, with fresh outputs, repartition and changelog topics and a fresh group. Timed from its first event to the
+/// moment its group has committed every input record.
+/// </summary>
+public static class PipelineRun
+{
+    private static int _runs;
+
+    public static double Measure(EmbeddedKafkaCluster cluster, AppConfiguration app, KafkaOptions kafka, TopicOptions inputs,
+        long expected, int partitions, TextWriter log)
+    {
+        var run = Interlocked.Increment(ref _runs);
+        var options = ServiceOptions(app, kafka, inputs, $"bench-pipeline-{run}", partitions);
+        foreach (var topic in new[] { options.Topics.Alerts, options.Topics.Segments, options.Topics.DeadLetter, options.Topics.Repartition, options.Topics.Changelog })
+            cluster.CreateTopic(topic, partitions, 3);
+
+        using var logs = Logs.Create(new LoggingSettings { Level = "Warning", Format = "simple" });
+        var runtime = new ServiceRuntime(options, "0.0.0.0:0", logs);
+        try
+        {
+            runtime.Start();
+            var deadline = DateTime.UtcNow.AddMinutes(15);
+            while (runtime.Processor.EventsProcessed == 0)
+            {
+                Fail(runtime, deadline, "no event processed");
+                Thread.Sleep(1);
+            }
+            var clock = Stopwatch.StartNew();
+            var topics = new[] { inputs.Purchases, inputs.Engagements };
+            while (true)
+            {
+                Fail(runtime, deadline, $"{runtime.Processor.EventsProcessed} events processed");
+                if (runtime.Processor.EventsProcessed >= expected * 0.98
+                    && GroupProgress.Measure(options.Kafka, options.Kafka.GroupId, topics).Remaining == 0)
+                    break;
+                Thread.Sleep(runtime.Processor.EventsProcessed >= expected * 0.98 ? 20 : 50);
+            }
+            return expected / clock.Elapsed.TotalSeconds;
+        }
+        finally
+        {
+            runtime.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        }
+    }
+
+    private static void Fail(ServiceRuntime runtime, DateTime deadline, string where)
+    {
+        if (runtime.Failure is { } f) throw new InvalidOperationException("the service failed: " + f.Message, f);
+        if (DateTime.UtcNow > deadline) throw new TimeoutException("the service did not catch up: " + where);
+    }
+
+    /// <summary>The configured service settings on the bench's cluster and topics (a group of its own).</summary>
+    public static StreamOptions ServiceOptions(AppConfiguration app, KafkaOptions kafka, TopicOptions inputs, string prefix, int partitions) => new()
+    {
+        Kafka = new KafkaOptions
+        {
+            BootstrapServers = kafka.BootstrapServers,
+            GroupId = prefix,
+            Partitions = partitions,
+            CommitIntervalMs = app.Stream.Kafka.CommitIntervalMs,
+            ChangelogSnapshotBytes = app.Stream.Kafka.ChangelogSnapshotBytes,
+            Properties = new(app.Stream.Kafka.Properties),
+        },
+        Topics = new TopicOptions
+        {
+            Purchases = inputs.Purchases,
+            Engagements = inputs.Engagements,
+            Alerts = prefix + "-alerts",
+            Segments = prefix + "-segments",
+            DeadLetter = prefix + "-dlq",
+            Repartition = prefix + "-repartition",
+            Changelog = prefix + "-changelog",
+        },
+        Detection = app.Stream.Detection,
+        // A replay of last year's history: the wall clock must not move its watermark.
+        Clock = new ClockOptions
+        {
+            IdleAdvance = false,
+            IdleInputAfterMs = app.Stream.Clock.IdleInputAfterMs,
+            MaxFutureSkewHours = app.Stream.Clock.MaxFutureSkewHours,
+        },
+    };
+}
