@@ -153,11 +153,14 @@ public sealed class PartitionTask : IDecisionSink
 
     /// <summary>
     /// Where an input must be read from after a restore: the checkpoint's resume position; the start when the
-    /// changelog held no batch it could trust; else nothing (the group's committed offset, or the earliest).
+    /// checkpoint has none for it or the changelog held no batch it could trust; else (no changelog at all) the
+    /// group's committed offset, or the earliest.
     /// </summary>
     public static Offset ResumeOffset(RestoredPartition restored, string topic) =>
         restored.Checkpoint is { } c && c.Positions.TryGetValue(ResumeKey(topic), out var o) && o >= 0 ? new Offset(o)
-        : restored.ReadFromStart ? Offset.Beginning
+        // A checkpoint without this input: the partition had read nothing of it then, so all of it is still to read
+        // (the group's committed offset may be ahead: it can come from a later commit that the restore went back past).
+        : restored.Checkpoint is not null || restored.ReadFromStart ? Offset.Beginning
         : Offset.Unset;
 
     /// <summary>

@@ -76,8 +76,8 @@ public static class MemoryProbe
 /// The changelog restore of <paramref name="customers"/> customers: their profiles written to a changelog topic as the
 /// service writes them (per partition a batch: checkpoint record with the batch and size headers, then the profiles;
 /// then a second, empty batch that follows it, as the next commit would), then the time to read every partition with
-/// <see cref="ChangelogRestorer.Read"/> and decode the profiles into fresh engines, one partition after another as
-/// the service does.
+/// <see cref="ChangelogRestorer.ReadAll"/> (one consumer for every partition, as the service restores its assigned
+/// partitions) and decode the profiles into fresh engines.
 /// </summary>
 public static class RestoreProbe
 {
@@ -106,9 +106,9 @@ public static class RestoreProbe
         var timer = Stopwatch.StartNew();
         var restored = 0;
         var readOptions = new KafkaOptions { BootstrapServers = kafka.BootstrapServers, GroupId = "bench-restore", Properties = kafka.Properties };
-        for (var p = 0; p < partitions; p++)
+        var logs = ChangelogRestorer.ReadAll(readOptions, topic, Enumerable.Range(0, partitions).ToList(), brokerHidesAborted: false, TimeSpan.FromMinutes(5));
+        foreach (var read in logs.Values)
         {
-            var read = ChangelogRestorer.Read(readOptions, topic, p, brokerHidesAborted: false, TimeSpan.FromMinutes(5));
             var engine = new PartitionEngine(detection, inputCount: 3);
             foreach (var (customer, value) in read.Profiles) engine.Restore(ProfileCodec.Decode(customer, value, clock));
             restored += engine.CustomerCount;
