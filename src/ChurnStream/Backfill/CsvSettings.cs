@@ -45,19 +45,7 @@ public sealed class CsvSettings
     /// <summary>Reads <c>Backfill:Csv</c> from the same file (and <c>CHURNSTREAM_</c> variables) as the rest of the configuration.</summary>
     public static CsvSettings Load(string? configPath)
     {
-        var path = configPath ?? Path.Combine(AppContext.BaseDirectory, "appsettings.json");
-        var builder = new ConfigurationBuilder();
-        if (File.Exists(path)) builder.AddJsonFile(Path.GetFullPath(path), optional: false, reloadOnChange: false);
-        builder.AddEnvironmentVariables("CHURNSTREAM_");
-        IConfigurationRoot root;
-        try
-        {
-            root = builder.Build();
-        }
-        catch (Exception ex) when (ex is FormatException or InvalidDataException or System.Text.Json.JsonException)
-        {
-            throw new ConfigurationProblem($"configuration file '{path}' is not valid JSON: {ex.Message}");
-        }
+        var root = AppConfiguration.LoadRoot(configPath);
         var section = root.GetSection("Backfill:Csv");
         var settings = new CsvSettings();
         foreach (var c in section.GetSection("Columns").GetChildren())

@@ -16,22 +16,8 @@ public sealed class AppConfiguration
 
     public static AppConfiguration Load(string? configPath)
     {
-        var path = configPath ?? Path.Combine(AppContext.BaseDirectory, "appsettings.json");
-        if (configPath is not null && !File.Exists(configPath))
-            throw new ConfigurationProblem($"configuration file '{configPath}' does not exist");
-        var builder = new ConfigurationBuilder();
-        if (File.Exists(path)) builder.AddJsonFile(Path.GetFullPath(path), optional: false, reloadOnChange: false);
-        builder.AddEnvironmentVariables("CHURNSTREAM_");
-        IConfigurationRoot root;
-        try
-        {
-            root = builder.Build();
-        }
-        catch (Exception ex) when (ex is FormatException or InvalidDataException or System.Text.Json.JsonException)
-        {
-            throw new ConfigurationProblem($"configuration file '{path}' is not valid JSON: {ex.Message}");
-        }
-
+        var path = PathOf(configPath);
+        var root = LoadRoot(configPath);
         try
         {
             var stream = new StreamOptions();
@@ -49,6 +35,27 @@ public sealed class AppConfiguration
         catch (InvalidOperationException ex)
         {
             throw new ConfigurationProblem($"configuration '{path}': {ex.Message}");
+        }
+    }
+
+    private static string PathOf(string? configPath) => configPath ?? Path.Combine(AppContext.BaseDirectory, "appsettings.json");
+
+    /// <summary>The raw configuration (the file, then the <c>CHURNSTREAM_</c> variables), for sections other commands read.</summary>
+    public static IConfigurationRoot LoadRoot(string? configPath)
+    {
+        var path = PathOf(configPath);
+        if (configPath is not null && !File.Exists(configPath))
+            throw new ConfigurationProblem($"configuration file '{configPath}' does not exist");
+        var builder = new ConfigurationBuilder();
+        if (File.Exists(path)) builder.AddJsonFile(Path.GetFullPath(path), optional: false, reloadOnChange: false);
+        builder.AddEnvironmentVariables("CHURNSTREAM_");
+        try
+        {
+            return builder.Build();
+        }
+        catch (Exception ex) when (ex is FormatException or InvalidDataException or System.Text.Json.JsonException)
+        {
+            throw new ConfigurationProblem($"configuration file '{path}' is not valid JSON: {ex.Message}");
         }
     }
 
