@@ -42,6 +42,27 @@ public sealed class Reference
     public Dictionary<string, string> FinalSegments { get; }
 
     /// <summary>
+    /// <see cref="AssertMatches"/> on the topics, read again until they match or <paramref name="within"/> has passed: after
+    /// faults the last decisions can take a few seconds more to come out (watermark records from every partition).
+    /// </summary>
+    public void AssertTopicsMatch(ChurnStream.Kafka.Options.StreamOptions o, bool allowDuplicates, TimeSpan within)
+    {
+        var deadline = DateTime.UtcNow + within;
+        while (true)
+        {
+            try
+            {
+                AssertMatches(Support.Topics.Read(o, o.Topics.Alerts), Support.Topics.Read(o, o.Topics.Segments), allowDuplicates);
+                return;
+            }
+            catch (Xunit.Sdk.XunitException) when (DateTime.UtcNow < deadline)
+            {
+                Thread.Sleep(2000);
+            }
+        }
+    }
+
+    /// <summary>
     /// The service's outputs against this reference: nothing missing, nothing extra, and every record that appears
     /// more than once byte-identical to its first copy (a broker without transaction markers shows aborted copies).
     /// </summary>
