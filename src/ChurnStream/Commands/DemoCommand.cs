@@ -163,7 +163,8 @@ internal static class DemoCommand
         var ratio = r.GetProperty("metrics").GetProperty("ratio");
         return $"{r.GetProperty("severity").GetString(),-8} {r.GetProperty("kind").GetString(),-19} {r.GetProperty("customerId").GetString(),-9} " +
                $"at {r.GetProperty("detectedAt").GetString()} " +
-               (ratio.ValueKind == System.Text.Json.JsonValueKind.Number ? $"ratio {ratio.GetDouble():0.00}" : $"{r.GetProperty("metrics").GetProperty("current").GetDouble():0} days") +
+               (ratio.ValueKind == System.Text.Json.JsonValueKind.Number ? $"ratio {ratio.GetDouble():0.00}"
+                : $"{r.GetProperty("metrics").GetProperty("unit").GetString()} {r.GetProperty("metrics").GetProperty("current").GetDouble():0.##}") +
                $"  value={r.GetProperty("segments").GetProperty("value").GetString()}";
     }
 
