@@ -32,9 +32,9 @@ demo: build
 
 ## The test suite. Against a real cluster: KAFKA_BOOTSTRAP_SERVERS=host:9092 make test
 test: build
-	$(DOTNET) test ChurnStream.sln -c $(CONFIGURATION) --no-build -nologo -m:1 --filter "Category!=Resilience" --logger "console;verbosity=minimal"
+	$(DOTNET) test ChurnStream.sln -c $(CONFIGURATION) --no-build -nologo -m:1 --logger "console;verbosity=minimal"
 
-## The exactly-once crash, scale, fault and SIGTERM tests (about 3 minutes; intermittent, see the README's known limits).
+## The exactly-once crash, scale, fault and SIGTERM tests alone (about 3 minutes; also part of `make test`).
 test-resilience: build
 	$(DOTNET) test tests/ChurnStream.Integration.Tests -c $(CONFIGURATION) --no-build -nologo --filter "Category=Resilience" --logger "console;verbosity=minimal"
 

@@ -49,7 +49,9 @@ public sealed class KcatSpecs
         Assert.True(silent.Count == 1, "alerts read back:\n" + read.Stdout + "\nservice:\n" + string.Join("\n",
             service.Runtime.Exporter.Collect().Split('\n').Where(l => l.StartsWith("churnstream_watermark", StringComparison.Ordinal)
                 || l.StartsWith("churnstream_events_consumed", StringComparison.Ordinal) || l.StartsWith("churnstream_partitions", StringComparison.Ordinal)
-                || l.StartsWith("churnstream_transactions", StringComparison.Ordinal) || l.StartsWith("churnstream_segment_changes", StringComparison.Ordinal))));
+                || l.StartsWith("churnstream_transactions", StringComparison.Ordinal) || l.StartsWith("churnstream_segment_changes", StringComparison.Ordinal)))
+            + "\nclocks:\n" + string.Join("\n", service.Runtime.Processor.Tasks.Values.Select(t => $"partition {t.Partition}: {t.Engine.ExportWatermarks()}"
+                + $" inputs [{string.Join(", ", t.Engine.ExportWatermarks().Inputs)}] replaying={t.Replaying}")));
         var alert = silent.Single();
         // Silent 60 days after the last purchase (day 140), dated at the deadline itself.
         Assert.Contains($"\"detectedAt\":\"{At(200)}\"", alert);

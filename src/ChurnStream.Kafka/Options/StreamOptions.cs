@@ -70,6 +70,19 @@ public sealed class KafkaOptions
     /// <summary>How often produced outputs are flushed and the consumed positions committed.</summary>
     public int CommitIntervalMs { get; set; } = 100;
 
+    /// <summary>
+    /// How long a consumer's fetch may wait at the broker for new data (librdkafka <c>fetch.wait.max.ms</c>). Low, because
+    /// the embedded broker holds every empty fetch this long even when data arrives meanwhile.
+    /// </summary>
+    public int FetchWaitMaxMs { get; set; } = 50;
+
+    /// <summary>
+    /// The commit interval while working through a backlog: when the last input record read was appended more than
+    /// <see cref="CatchUpAfterMs"/> before. A replay, a restart after downtime, a catch-up after a lag spike.
+    /// </summary>
+    public int CatchUpCommitIntervalMs { get; set; } = 1000;
+    public int CatchUpAfterMs { get; set; } = 5000;
+
     /// <summary>Create missing topics at start-up (a real cluster with CreateTopics permission).</summary>
     public bool CreateTopics { get; set; }
 
@@ -88,6 +101,10 @@ public sealed class KafkaOptions
         if (ChangelogSnapshotBytes < 1000) errors.Add($"Kafka:ChangelogSnapshotBytes must be at least 1000 (is {ChangelogSnapshotBytes}).");
         if (RestoreTimeoutSeconds < 1) errors.Add($"Kafka:RestoreTimeoutSeconds must be at least 1 (is {RestoreTimeoutSeconds}).");
         if (CommitIntervalMs is < 10 or > 60_000) errors.Add($"Kafka:CommitIntervalMs must be between 10 and 60000 (is {CommitIntervalMs}).");
+        if (CatchUpCommitIntervalMs < CommitIntervalMs || CatchUpCommitIntervalMs > 60_000)
+            errors.Add($"Kafka:CatchUpCommitIntervalMs must be between Kafka:CommitIntervalMs ({CommitIntervalMs}) and 60000 (is {CatchUpCommitIntervalMs}).");
+        if (CatchUpAfterMs < 100) errors.Add($"Kafka:CatchUpAfterMs must be at least 100 (is {CatchUpAfterMs}).");
+        if (FetchWaitMaxMs is < 1 or > 10_000) errors.Add($"Kafka:FetchWaitMaxMs must be between 1 and 10000 (is {FetchWaitMaxMs}).");
         if (Partitions is < 1 or > 10_000) errors.Add($"Kafka:Partitions must be between 1 and 10000 (is {Partitions}).");
         if (ReplicationFactor < 1) errors.Add($"Kafka:ReplicationFactor must be at least 1 (is {ReplicationFactor}).");
     }
@@ -108,7 +125,7 @@ public sealed class ClockOptions
     /// An input partition that has been at its end this long (wall clock) stops holding the watermark back, so a
     /// partition of one topic without traffic does not stall the other topics' customers.
     /// </summary>
-    public int IdleInputAfterMs { get; set; } = 2000;
+    public int IdleInputAfterMs { get; set; } = 10_000;
 
     /// <summary>Events further than this in the future of the wall clock are rejected (absurd_timestamp); 0 disables.</summary>
     public double MaxFutureSkewHours { get; set; } = 24;

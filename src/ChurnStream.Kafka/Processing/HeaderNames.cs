@@ -9,6 +9,12 @@ public static class HeaderNames
     public const string SourcePartition = "churnstream.source.partition";
     public const string SourceOffset = "churnstream.source.offset";
 
+    /// <summary>
+    /// On a repartitioned event: the source's consumed position of its input at its last commit; it never forwards
+    /// anything below it again (see <see cref="ForwardedEvents"/>).
+    /// </summary>
+    public const string SourceCommitted = "churnstream.source.committed";
+
     /// <summary>On a repartitioned event: which input contract it follows (<c>purchases</c> or <c>engagements</c>).</summary>
     public const string Contract = "churnstream.contract";
 

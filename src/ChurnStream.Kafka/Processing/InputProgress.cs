@@ -21,7 +21,16 @@ public sealed class InputProgress
 
     public bool IsReplaying(long offset) => offset < ReplayUntil;
 
+    /// <summary>
+    /// <see cref="Consumed"/> as of the last commit (or the restored checkpoint): events of this input forwarded to
+    /// other partitions carry it, telling them the source will never forward anything below it again.
+    /// </summary>
+    public long CommittedConsumed { get; private set; } = -1;
+
     public void Handled(long offset) => Consumed = offset + 1;
+
+    /// <summary>The open transaction committed everything handled so far.</summary>
+    public void Committed() => CommittedConsumed = Consumed;
 
     public void Buffered(long offset, long eventTimeMs) => _buffered.Enqueue((offset, eventTimeMs));
 
@@ -36,6 +45,7 @@ public sealed class InputProgress
     public void RestoreFrom(long resumeFrom, long consumed)
     {
         Consumed = consumed;
+        CommittedConsumed = consumed;
         ReplayUntil = consumed;
         _buffered.Clear();
         if (resumeFrom < 0) return;

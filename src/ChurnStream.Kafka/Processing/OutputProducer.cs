@@ -67,7 +67,7 @@ public sealed class OutputProducer : IDisposable
     }
 
     /// <summary>Sends an event to the partition that owns its customer, keyed by the customer, with its contract named.</summary>
-    public void Repartition(ConsumeResult<byte[], byte[]> source, string customerId, int owner, InputTopic contract)
+    public void Repartition(ConsumeResult<byte[], byte[]> source, string customerId, int owner, InputTopic contract, long sourceCommitted)
     {
         var headers = new Headers
         {
@@ -75,10 +75,10 @@ public sealed class OutputProducer : IDisposable
             { HeaderNames.SourceTopic, Encoding.UTF8.GetBytes(source.Topic) },
             { HeaderNames.SourcePartition, Encoding.UTF8.GetBytes(source.Partition.Value.ToString(System.Globalization.CultureInfo.InvariantCulture)) },
             { HeaderNames.SourceOffset, Encoding.UTF8.GetBytes(source.Offset.Value.ToString(System.Globalization.CultureInfo.InvariantCulture)) },
+            { HeaderNames.SourceCommitted, Encoding.UTF8.GetBytes(sourceCommitted.ToString(System.Globalization.CultureInfo.InvariantCulture)) },
         };
-        _producer.Produce(new TopicPartition(_topics.Repartition, new Partition(owner)),
-            new Message<byte[], byte[]> { Key = Encoding.UTF8.GetBytes(customerId), Value = source.Message.Value, Headers = headers, Timestamp = source.Message.Timestamp },
-            _onDelivery);
+        Send(new TopicPartition(_topics.Repartition, new Partition(owner)),
+            new Message<byte[], byte[]> { Key = Encoding.UTF8.GetBytes(customerId), Value = source.Message.Value, Headers = headers, Timestamp = source.Message.Timestamp });
     }
 
     /// <summary>
@@ -93,9 +93,8 @@ public sealed class OutputProducer : IDisposable
             { HeaderNames.WatermarkSource, Encoding.UTF8.GetBytes(fromPartition.ToString(System.Globalization.CultureInfo.InvariantCulture)) },
             { HeaderNames.Watermark, Encoding.UTF8.GetBytes(value) },
         };
-        _producer.Produce(new TopicPartition(_topics.Repartition, new Partition(toPartition)),
-            new Message<byte[], byte[]> { Key = null!, Value = Encoding.UTF8.GetBytes($"{{\"watermarkFrom\":{fromPartition},\"watermark\":\"{value}\"}}"), Headers = headers },
-            _onDelivery);
+        Send(new TopicPartition(_topics.Repartition, new Partition(toPartition)),
+            new Message<byte[], byte[]> { Key = null!, Value = Encoding.UTF8.GetBytes($"{{\"watermarkFrom\":{fromPartition},\"watermark\":\"{value}\"}}"), Headers = headers });
     }
 
     /// <summary>A checkpoint record on the task's changelog partition; it opens the batch of <paramref name="size"/> profiles that follow.</summary>
@@ -103,16 +102,15 @@ public sealed class OutputProducer : IDisposable
     {
         var headers = new Headers { { State.ChangelogBatch.BatchHeader, batch.Bytes }, { State.ChangelogBatch.SizeHeader, State.ChangelogBatch.SizeBytes(size) } };
         if (previous is { } p) headers.Add(State.ChangelogBatch.PreviousHeader, p.ToBytes());
-        _producer.Produce(new TopicPartition(_topics.Changelog, new Partition(partition)),
-            new Message<byte[], byte[]> { Key = key, Value = value, Headers = headers }, _onDelivery);
+        Send(new TopicPartition(_topics.Changelog, new Partition(partition)), new Message<byte[], byte[]> { Key = key, Value = value, Headers = headers });
     }
 
     /// <summary>A profile record on the task's changelog partition, keyed by customer.</summary>
     public void ChangelogProfile(int partition, string customerId, byte[] value, ChangelogBatchHeaders batch)
     {
         var headers = new Headers { { State.ChangelogBatch.BatchHeader, batch.Bytes } };
-        _producer.Produce(new TopicPartition(_topics.Changelog, new Partition(partition)),
-            new Message<byte[], byte[]> { Key = Encoding.UTF8.GetBytes(customerId), Value = value, Headers = headers }, _onDelivery);
+        Send(new TopicPartition(_topics.Changelog, new Partition(partition)),
+            new Message<byte[], byte[]> { Key = Encoding.UTF8.GetBytes(customerId), Value = value, Headers = headers });
     }
 
     /// <summary>Waits until everything produced so far is acknowledged; false when some still is not after <paramref name="timeout"/>.</summary>
@@ -121,7 +119,24 @@ public sealed class OutputProducer : IDisposable
     public void Poll() => _producer.Poll(TimeSpan.Zero);
 
     private void Produce(string topic, byte[]? key, byte[] value, Headers? headers) =>
-        _producer.Produce(topic, new Message<byte[], byte[]> { Key = key!, Value = value, Headers = headers }, _onDelivery);
+        Send(new TopicPartition(topic, Partition.Any), new Message<byte[], byte[]> { Key = key!, Value = value, Headers = headers });
+
+    /// <summary>Produces; a full local queue (a large transaction while catching up) is waited out, never dropped.</summary>
+    private void Send(TopicPartition destination, Message<byte[], byte[]> message)
+    {
+        while (true)
+        {
+            try
+            {
+                _producer.Produce(destination, message, _onDelivery);
+                return;
+            }
+            catch (ProduceException<byte[], byte[]> ex) when (ex.Error.Code == ErrorCode.Local_QueueFull)
+            {
+                Thread.Sleep(5); // the client's own thread sends and frees the queue meanwhile
+            }
+        }
+    }
 
     private void RecordLatency(Timestamp appendTime)
     {

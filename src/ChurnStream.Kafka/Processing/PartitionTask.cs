@@ -32,7 +32,6 @@ public sealed class PartitionTask : IDecisionSink
 
     private readonly long[] _sourceWatermarks;
     private long _lastMarker = long.MinValue;
-    private long _lastMarkerWallMs;
 
     private readonly BucketClock _clock;
 
@@ -57,18 +56,8 @@ public sealed class PartitionTask : IDecisionSink
     /// <summary>The watermark of the checkpoint this task was restored from: replayed events at or after it were still buffered.</summary>
     public long RestoredWatermark { get; private set; } = long.MinValue;
 
-    // Per source (topic and partition) of forwarded events, the highest source offset taken in: a source that is
-    // re-processed after a rollback forwards the same events again, in the same order, and those copies are dropped.
-    private readonly Dictionary<(string Topic, int Partition), long> _forwarded = [];
-
-    /// <summary>True the first time the forwarded event read at <paramref name="sourceOffset"/> of its source arrives here.</summary>
-    public bool FirstForward(string sourceTopic, int sourcePartition, long sourceOffset)
-    {
-        var key = (sourceTopic, sourcePartition);
-        if (_forwarded.TryGetValue(key, out var seen) && sourceOffset <= seen) return false;
-        _forwarded[key] = sourceOffset;
-        return true;
-    }
+    /// <summary>The forwarded events taken in so far, per source: a copy forwarded again is dropped.</summary>
+    public ForwardedEvents Forwards { get; } = new();
 
     /// <summary>The last batch known to be committed (written by this task, or restored).</summary>
     public ChangelogBatch? LastCommitted { get; private set; }
@@ -99,12 +88,7 @@ public sealed class PartitionTask : IDecisionSink
             if (c.Positions.TryGetValue(ConsumedKey(topic), out var consumed))
                 Inputs[input].RestoreFrom(c.Positions.GetValueOrDefault(ResumeKey(topic), consumed), consumed);
         }
-        foreach (var (key, offset) in c.Positions)
-        {
-            if (!key.StartsWith(ForwardedPrefix, StringComparison.Ordinal)) continue;
-            var at = key.LastIndexOf(':');
-            _forwarded[(key[ForwardedPrefix.Length..at], int.Parse(key[(at + 1)..], System.Globalization.CultureInfo.InvariantCulture))] = offset;
-        }
+        Forwards.ReadFrom(c.Positions);
 
         // The events that were waiting in the buffer are read again first; the clock starts once all of them are back.
         _pendingClock = c.Watermarks;
@@ -183,8 +167,7 @@ public sealed class PartitionTask : IDecisionSink
             positions[ConsumedKey(inputTopics[input])] = Inputs[input].Consumed;
             positions[ResumeKey(inputTopics[input])] = Inputs[input].ResumeFrom(Engine.Watermark);
         }
-        foreach (var ((topic, partition), offset) in _forwarded)
-            positions[$"{ForwardedPrefix}{topic}:{partition.ToString(System.Globalization.CultureInfo.InvariantCulture)}"] = offset;
+        Forwards.WriteTo(positions);
         var checkpoint = new PartitionCheckpoint(positions, Engine.ExportWatermarks(), [], _sourceWatermarks.ToArray());
         var batch = new ChangelogBatch((LastCommitted?.Sequence ?? 0) + 1, Random.Shared.NextInt64());
         var header = new ChangelogBatchHeaders(batch.ToBytes());
@@ -207,9 +190,10 @@ public sealed class PartitionTask : IDecisionSink
     {
         if (_pending is { } b) LastCommitted = b;
         _pending = null;
+        foreach (var input in Inputs) input.Committed();
+        if (!Replaying) _claimableMarker = Math.Max(_claimableMarker, CurrentMarker());
     }
 
-    private const string ForwardedPrefix = "forwarded:";
     private static string ConsumedKey(string topic) => "consumed:" + topic;
     private static string ResumeKey(string topic) => "resume:" + topic;
 
@@ -230,20 +214,30 @@ public sealed class PartitionTask : IDecisionSink
     }
 
     /// <summary>
-    /// The watermark this partition announces to every partition of the repartition topic, when it moved by at
-    /// least <paramref name="minStepMs"/> of event time or <paramref name="maxQuietMs"/> of wall time passed; null when
-    /// there is nothing new to say. <see cref="long.MaxValue"/> means: no input here at all.
+    /// The watermark this partition announces to every partition of the repartition topic, when it moved since the
+    /// last announcement; null when there is nothing new to say. <see cref="long.MaxValue"/> means: no input here at
+    /// all. Asked once per commit, so the records cost partitions² per commit interval at most.
+    /// <para>
+    /// It claims only what the <b>last commit</b> covered: every event forwarded before that commit is in the
+    /// repartition log ahead of the record. Claiming the live watermark would be wrong on a broker that shows aborted
+    /// transactions (the embedded one): a refused produce request can lose forwards of the open transaction while the
+    /// record, sent after them, lands; their copies, forwarded again after the rewind, would then arrive late.
+    /// </para>
     /// </summary>
-    public long? NextMarker(long minStepMs, long maxQuietMs)
+    public long? NextMarker()
+    {
+        var w = _claimableMarker;
+        if (w == long.MinValue || w <= _lastMarker) return null;
+        _lastMarker = w;
+        return w;
+    }
+
+    private long _claimableMarker = long.MinValue;
+
+    private long CurrentMarker()
     {
         var w = Engine.OwnInputsWatermark;
-        if (w == long.MinValue && Engine.IsInputIdle(PurchasesInput) && Engine.IsInputIdle(EngagementsInput)) w = long.MaxValue;
-        if (w == long.MinValue || w <= _lastMarker) return null;
-        var now = Environment.TickCount64;
-        if (w != long.MaxValue && w - _lastMarker < minStepMs && now - _lastMarkerWallMs < maxQuietMs) return null;
-        _lastMarker = w;
-        _lastMarkerWallMs = now;
-        return w;
+        return w == long.MinValue && Engine.IsInputIdle(PurchasesInput) && Engine.IsInputIdle(EngagementsInput) ? long.MaxValue : w;
     }
 
     public int Partition { get; }

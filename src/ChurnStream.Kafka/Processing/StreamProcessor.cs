@@ -1,3 +1,4 @@
+using System.Buffers.Text;
 using System.Text;
 using Confluent.Kafka;
 using ChurnStream.Domain.Codec;
@@ -34,7 +35,7 @@ public sealed class StreamProcessor : IDisposable
     private volatile PartitionTask[] _taskSnapshot = []; // what scrapes read, from another thread
     private IConsumer<byte[], byte[]>? _consumer;
     private readonly ChurnModel? _model;
-    private bool _changelogCompacted;
+    private BrokerTraits _broker = new(IsFullKafka: false, ChangelogCompacted: false);
     private bool _inTransaction;
     private readonly ConsumerLagTracker _lag = new();
     private readonly long _latenessMs;
@@ -84,10 +85,10 @@ public sealed class StreamProcessor : IDisposable
             _options.Kafka.BootstrapServers, _options.Kafka.Properties.GetValueOrDefault("security.protocol", "plaintext"), TransactionalId);
         var adminConfig = ClientConfigs.Common(_options.Kafka);
         if (!UntilConnected(stop, "checking the topics", () => _partitionCount = TopicAdmin.EnsureTopics(_options, adminConfig, TimeSpan.FromSeconds(15)))) return;
-        // A broker that does not answer DescribeConfigs quickly (the embedded one never does) compacts nothing.
-        _changelogCompacted = TopicAdmin.IsCompacted(adminConfig, _options.Topics.Changelog, TimeSpan.FromSeconds(2));
-        _log.LogInformation("Inputs have {Partitions} partitions; changelog {Changelog} is {Compaction}", _partitionCount, _options.Topics.Changelog,
-            _changelogCompacted ? "compacted" : $"not compacted (full snapshots every {_options.Kafka.ChangelogSnapshotBytes} bytes)");
+        // A broker that does not answer DescribeConfigs quickly (the embedded one never does) is treated as the embedded one.
+        _broker = BrokerTraits.Probe(adminConfig, _options.Topics.Changelog, TimeSpan.FromSeconds(2));
+        _log.LogInformation("Inputs have {Partitions} partitions; broker: {Broker}; changelog {Changelog}: {Compaction}", _partitionCount, _broker, _options.Topics.Changelog,
+            _broker.ChangelogCompacted ? "compacted" : $"full snapshots every {_options.Kafka.ChangelogSnapshotBytes} bytes");
         if (!UntilConnected(stop, "initialising transactions", () => _output = CreateOutput())) return;
 
         using var consumer = new ConsumerBuilder<byte[], byte[]>(ClientConfigs.Consumer(_options.Kafka, _options.Kafka.GroupId))
@@ -101,8 +102,7 @@ public sealed class StreamProcessor : IDisposable
         _consumer = consumer;
         consumer.Subscribe(_options.Topics.Subscribed);
 
-        var commitEvery = TimeSpan.FromMilliseconds(_options.Kafka.CommitIntervalMs);
-        var lastCommit = DateTime.UtcNow;
+        var lastCommit = Environment.TickCount64;
         try
         {
             while (!stop.IsCancellationRequested)
@@ -110,23 +110,35 @@ public sealed class StreamProcessor : IDisposable
                 try
                 {
                     var result = consumer.Consume(TimeSpan.FromMilliseconds(50));
-                    if (result is not null) Handle(result);
+                    if (result is not null)
+                    {
+                        Handle(result);
+                        _consumedSinceCommit = true;
+                    }
                     _health.Heartbeat();
                     if (ReplayRange is not null && ReplayReachedItsEnd())
                     {
                         FinishReplay();
                         break;
                     }
-                    if (DateTime.UtcNow - lastCommit >= commitEvery)
+                    if (Environment.TickCount64 - lastCommit >= CommitIntervalNow())
                     {
                         if (_tasks.Count > 0)
                         {
                             EnsureTransaction();
                             AdvanceIdlePartitions();
-                            AnnounceWatermarks();
                         }
                         Commit();
-                        lastCommit = DateTime.UtcNow;
+                        if (_tasks.Count > 0)
+                        {
+                            // What that commit covered can be claimed at once, first thing in the next transaction.
+                            EnsureTransaction();
+                            AnnounceWatermarks();
+                        }
+                        lastCommit = Environment.TickCount64;
+                        _wallClockMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+                        if (_consumedSinceCommit) _health.SetBrokerReachable(true);
+                        _consumedSinceCommit = false;
                         _customersTracked = _taskSnapshot.Sum(t => t.Engine.CustomerCount);
                     }
                 }
@@ -155,6 +167,26 @@ public sealed class StreamProcessor : IDisposable
             _output!.Dispose();
         }
     }
+
+    /// <summary>
+    /// <c>Kafka:CommitIntervalMs</c> while the service keeps up with its inputs; <c>Kafka:CatchUpCommitIntervalMs</c> while
+    /// it works through a backlog (the last input record it read was appended more than
+    /// <c>Kafka:CatchUpAfterMs</c> ago). Latency does not suffer then: every event is late already, and fewer, larger
+    /// transactions write each changed profile to the changelog once per commit instead of ten times.
+    /// </summary>
+    private long CommitIntervalNow() =>
+        _lastAppendAgeMs > _options.Kafka.CatchUpAfterMs ? _options.Kafka.CatchUpCommitIntervalMs : _options.Kafka.CommitIntervalMs;
+
+    private bool _consumedSinceCommit;
+
+    // How long before it was read the last input record had been appended (CreateTime or LogAppendTime), in ms.
+    private long _lastAppendAgeMs;
+
+    // The wall clock, read once per commit tick rather than per event (it showed in profiles): both of its uses, the
+    // future-skew check (hours) and the catch-up detection (seconds), are coarse.
+    private long _wallClockMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+
+    private long WallClockMs() => _wallClockMs;
 
     /// <summary>
     /// Runs a start-up step until the cluster answers: an unreachable broker or a wrong credential gives one clear
@@ -282,6 +314,10 @@ public sealed class StreamProcessor : IDisposable
         config.TransactionalId = TransactionalId;
         config.TransactionTimeoutMs = 60_000;
         config.MessageTimeoutMs = 60_000;
+        // A broker that does not check producer sequences appends a retried batch behind later ones: one request at a time keeps the order.
+        if (!_broker.KeepsProducerOrder && !_options.Kafka.Properties.ContainsKey("max.in.flight.requests.per.connection")) config.MaxInFlight = 1;
+        // A catch-up transaction holds a second of outputs and changelog records; librdkafka's default queue is 100,000.
+        if (!_options.Kafka.Properties.ContainsKey("queue.buffering.max.messages")) config.QueueBufferingMaxMessages = 2_000_000;
         var producer = new ProducerBuilder<byte[], byte[]>(config)
             .SetErrorHandler((_, e) => OnClientError("producer", e))
             .SetLogHandler((_, m) => OnClientLog("producer", m))
@@ -376,9 +412,9 @@ public sealed class StreamProcessor : IDisposable
         }
 
         _metrics.EventConsumed(m.Topic);
-        _health.SetBrokerReachable(true);
-        if (input == PartitionTask.RepartitionInput && TrySourceOf(m, out var sourceTopic, out var sourcePartition, out var sourceOffset)
-            && !task.FirstForward(sourceTopic, sourcePartition, sourceOffset))
+        if (m.Message.Timestamp.Type != TimestampType.NotAvailable) _lastAppendAgeMs = WallClockMs() - m.Message.Timestamp.UnixTimestampMs;
+        if (input == PartitionTask.RepartitionInput && TrySourceOf(m, out var sourceTopic, out var sourcePartition, out var sourceOffset, out var sourceCommitted)
+            && !task.Forwards.TryTake(sourceTopic, sourcePartition, sourceOffset, sourceCommitted))
         {
             _metrics.DuplicateEvent(); // forwarded again by a source that went back to its last committed state
             progress.Handled(m.Offset.Value);
@@ -434,7 +470,7 @@ public sealed class StreamProcessor : IDisposable
             return;
         }
         if (_options.Clock.MaxFutureSkewHours > 0
-            && evt.OccurredAtMs > DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() + (long)(_options.Clock.MaxFutureSkewHours * EventTime.MillisPerHour))
+            && evt.OccurredAtMs > WallClockMs() + (long)(_options.Clock.MaxFutureSkewHours * EventTime.MillisPerHour))
         {
             _output!.DeadLetter(m, new Rejection(RejectReason.AbsurdTimestamp,
                 $"'occurredAt' {EventTime.Format(evt.OccurredAtMs)} is more than {_options.Clock.MaxFutureSkewHours} h in the future"));
@@ -446,7 +482,7 @@ public sealed class StreamProcessor : IDisposable
             var owner = Murmur2Partitioner.PartitionFor(evt.CustomerId, _partitionCount);
             if (owner != m.Partition.Value || !KeyIs(m.Message.Key, evt.CustomerId))
             {
-                _output!.Repartition(m, evt.CustomerId, owner, contract);
+                _output!.Repartition(m, evt.CustomerId, owner, contract, task.Inputs[input].CommittedConsumed);
                 task.Forwarded(input, evt.OccurredAtMs);
                 return;
             }
@@ -468,17 +504,19 @@ public sealed class StreamProcessor : IDisposable
         return false;
     }
 
-    private static bool TrySourceOf(ConsumeResult<byte[], byte[]> m, out string topic, out int partition, out long offset)
+    private static bool TrySourceOf(ConsumeResult<byte[], byte[]> m, out string topic, out int partition, out long offset, out long committed)
     {
         topic = "";
         partition = -1;
         offset = -1;
+        committed = -1;
         var h = m.Message.Headers;
         if (h is null || !h.TryGetLastBytes(HeaderNames.SourceTopic, out var t) || !h.TryGetLastBytes(HeaderNames.SourcePartition, out var p)
-            || !h.TryGetLastBytes(HeaderNames.SourceOffset, out var o)) return false;
+            || !h.TryGetLastBytes(HeaderNames.SourceOffset, out var o) || !h.TryGetLastBytes(HeaderNames.SourceCommitted, out var c)) return false;
         topic = Encoding.UTF8.GetString(t);
-        return int.TryParse(Encoding.UTF8.GetString(p), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out partition)
-               && long.TryParse(Encoding.UTF8.GetString(o), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out offset);
+        return Utf8Parser.TryParse(p, out partition, out var pn) && pn == p.Length
+               && Utf8Parser.TryParse(o, out offset, out var on) && on == o.Length
+               && Utf8Parser.TryParse(c, out committed, out var cn) && cn == c.Length;
     }
 
     private static bool TryWatermarkOf(ConsumeResult<byte[], byte[]> m, out int source, out long watermark)
@@ -500,7 +538,7 @@ public sealed class StreamProcessor : IDisposable
     {
         foreach (var task in _tasks.Values.Where(t => !t.Replaying))
         {
-            if (task.NextMarker(minStepMs: EventTime.MillisPerHour, maxQuietMs: 1000) is not { } w) continue;
+            if (task.NextMarker() is not { } w) continue;
             for (var p = 0; p < _partitionCount; p++) _output!.WatermarkMarker(p, task.Partition, w);
         }
     }
@@ -546,7 +584,7 @@ public sealed class StreamProcessor : IDisposable
             var offsets = new List<TopicPartitionOffset>();
             foreach (var task in _tasks.Values)
             {
-                task.WriteChangelog(inputs, _changelogCompacted ? null : _options.Kafka.ChangelogSnapshotBytes);
+                task.WriteChangelog(inputs, _broker.ChangelogCompacted ? null : _options.Kafka.ChangelogSnapshotBytes);
                 for (var i = 0; i < inputs.Count; i++)
                     if (task.Inputs[i].Consumed >= 0)
                         offsets.Add(new TopicPartitionOffset(inputs[i], task.Partition, task.Inputs[i].Consumed));
@@ -628,7 +666,7 @@ public sealed class StreamProcessor : IDisposable
         var inputs = _options.Topics.Inputs.ToList();
         var logs = ReplayRange is not null && !seek
             ? partitions.ToDictionary(p => p, _ => new RestoredPartition(new Dictionary<string, byte[]>(), null, null, 0)) // a replay starts from fresh state
-            : ChangelogRestorer.ReadAll(_options.Kafka, _options.Topics.Changelog, partitions, brokerHidesAborted: _changelogCompacted,
+            : ChangelogRestorer.ReadAll(_options.Kafka, _options.Topics.Changelog, partitions, brokerHidesAborted: _broker.HidesAbortedTransactions,
                 TimeSpan.FromSeconds(_options.Kafka.RestoreTimeoutSeconds));
         foreach (var p in partitions)
         {

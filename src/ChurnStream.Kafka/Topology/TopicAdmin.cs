@@ -56,23 +56,4 @@ public static class TopicAdmin
         }
         return result;
     }
-
-    /// <summary>
-    /// Whether the cluster compacts <paramref name="topic"/> (keeps the latest record per key). False when it says
-    /// otherwise or cannot say (the embedded broker answers no DescribeConfigs, and compacts nothing).
-    /// </summary>
-    public static bool IsCompacted(IDictionary<string, string> clientConfig, string topic, TimeSpan timeout)
-    {
-        try
-        {
-            using var admin = new AdminClientBuilder(clientConfig).Build();
-            var task = admin.DescribeConfigsAsync([new ConfigResource { Type = ResourceType.Topic, Name = topic }], new DescribeConfigsOptions { RequestTimeout = timeout });
-            if (!task.Wait(timeout)) return false;
-            return task.Result.SelectMany(r => r.Entries).Any(e => e.Key == "cleanup.policy" && e.Value.Value.Contains("compact", StringComparison.Ordinal));
-        }
-        catch (Exception ex) when (ex is KafkaException or AggregateException or InvalidOperationException)
-        {
-            return false;
-        }
-    }
 }
