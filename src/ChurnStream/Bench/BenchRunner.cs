@@ -39,6 +39,11 @@ public sealed class BenchRunner(AppConfiguration app, BenchSettings settings, Te
             Figure("latency_p99_ms", only.P99, "ms");
             return 0;
         }
+        if (settings.MemoryOnly)
+        {
+            Figure("bytes_per_customer", MemoryProbe.Measure(app.Stream.Detection, settings.Customers, settings.MemoryDays, settings.Seed, log).BytesPerCustomer, "bytes");
+            return 0;
+        }
         Note($"generating {settings.Events:#,0} events (seed {settings.Seed})");
         var events = BenchEvents.Generate(settings.Events, settings.Seed);
         var partitions = settings.Partitions > 0 ? settings.Partitions
