@@ -66,6 +66,11 @@ public sealed class TimerQueue
         _heap[i] = entry;
     }
 
+    /// <summary>
+    /// Removes the root: the hole goes down along the smaller children to a leaf, then the last entry goes up from there
+    /// (Floyd). About half the comparisons of a plain sift-down, which matters because entries of one instant (every
+    /// customer's review at a bucket boundary) are compared by customer id.
+    /// </summary>
     private void Pop()
     {
         var last = _heap[--_count];
@@ -77,9 +82,15 @@ public sealed class TimerQueue
             var child = 2 * i + 1;
             if (child >= _count) break;
             if (child + 1 < _count && Before(_heap[child + 1], _heap[child])) child++;
-            if (!Before(_heap[child], last)) break;
             _heap[i] = _heap[child];
             i = child;
+        }
+        while (i > 0)
+        {
+            var parent = (i - 1) >> 1;
+            if (!Before(last, _heap[parent])) break;
+            _heap[i] = _heap[parent];
+            i = parent;
         }
         _heap[i] = last;
     }
