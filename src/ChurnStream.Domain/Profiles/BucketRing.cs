@@ -4,9 +4,10 @@ namespace ChurnStream.Domain.Profiles;
 /// A ring of per-bucket aggregates addressed by absolute bucket number (days since the epoch / bucket size).
 /// It holds the newest <c>length</c> buckets; older ones fall out as newer ones are written. A mutable struct
 /// embedded in the profile, so it costs one array and no object of its own.
-/// <para>The array covers only the buckets from the oldest one written (still within the ring) to the head, and grows
-/// up to <c>length</c> as the customer's history does: a customer seen for two weeks keeps 3-4 buckets, not the whole
-/// horizon. Buckets the array does not cover are empty, exactly as in a ring allocated whole.</para>
+/// <para>The array covers the newest buckets up to the head, at least back to the oldest one written that the ring
+/// still holds, and grows (doubling, up to <c>length</c>) as the customer's history does: a customer seen for two weeks
+/// keeps 1-4 buckets, not the whole horizon. Buckets the array does not cover are empty, exactly as in a ring allocated
+/// whole.</para>
 /// </summary>
 public struct BucketRing<T> where T : struct
 {
@@ -58,7 +59,8 @@ public struct BucketRing<T> where T : struct
             var needed = (int)Math.Min(unchecked((ulong)(bucket - _head)) + (ulong)covered, (ulong)length);
             if (needed > covered)
             {
-                Resize(needed, oldest: bucket - needed + 1);
+                var capacity = Grown(needed, length);
+                Resize(capacity, oldest: bucket - capacity + 1);
             }
             else
             {
@@ -73,7 +75,7 @@ public struct BucketRing<T> where T : struct
         }
         else if (bucket <= _head - _items.Length)
         {
-            Resize((int)(_head - bucket + 1), oldest: bucket);
+            Resize(Grown((int)(_head - bucket + 1), length), oldest: bucket);
         }
         return ref _items[Slot(bucket, _items.Length)];
     }
@@ -87,6 +89,9 @@ public struct BucketRing<T> where T : struct
         for (var i = 0; i < n; i++)
             _items[Slot(head - i, _items.Length)] = newestLast[newestLast.Length - 1 - i];
     }
+
+    /// <summary>At least <paramref name="needed"/> buckets, and at least double the present ones (so a growing history costs a few arrays, not one per bucket), never more than the ring's length.</summary>
+    private readonly int Grown(int needed, int length) => Math.Min(Math.Max(needed, 2 * _items!.Length), length);
 
     /// <summary>Re-lays the covered buckets still at or after <paramref name="oldest"/> into an array of <paramref name="capacity"/>.</summary>
     private void Resize(int capacity, long oldest)
