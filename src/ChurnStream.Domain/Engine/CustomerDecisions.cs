@@ -101,9 +101,10 @@ public sealed class CustomerDecisions
 
     private void Review(CustomerProfile p, long boundaryBucket, long nowMs, IDecisionSink sink)
     {
+        var windows = default(ReviewWindows);
         foreach (var kind in WindowKinds)
         {
-            var f = DeclineRule.Evaluate(kind, p, boundaryBucket, clock, options);
+            var f = DeclineRule.Evaluate(kind, p, boundaryBucket, clock, options, ref windows);
             if (f.Holds && p.IsArmed(kind))
             {
                 p.Disarm(kind);

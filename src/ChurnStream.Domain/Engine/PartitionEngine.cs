@@ -23,8 +23,8 @@ namespace ChurnStream.Domain.Engine;
 /// </summary>
 public sealed class PartitionEngine
 {
-    private readonly Dictionary<string, CustomerProfile> _profiles = new(StringComparer.Ordinal);
-    private readonly PriorityQueue<CustomerEvent, CustomerEvent> _buffer = new(EventTimeOrder.Instance);
+    private readonly ProfileTable _profiles = new();
+    private readonly EventBuffer _buffer = new();
     private readonly TimerQueue _timers = new();
     private readonly CustomerDecisions _decisions;
     private readonly long[] _inputWatermark;
@@ -115,7 +115,7 @@ public sealed class PartitionEngine
             ApplyLate(e, sink);
             return;
         }
-        _buffer.Enqueue(e, e);
+        _buffer.Enqueue(e);
         if (e.OccurredAtMs > MaxEventTime) MaxEventTime = e.OccurredAtMs;
         ObserveInputTime(input, e.OccurredAtMs, sink);
     }
@@ -219,7 +219,7 @@ public sealed class PartitionEngine
         {
             // An event exactly at the watermark may still get same-instant siblings (they are not late): it waits,
             // unless the input has ended.
-            var hasEvent = _buffer.TryPeek(out var e, out _) && (e.OccurredAtMs < Watermark || (final && e.OccurredAtMs <= Watermark));
+            var hasEvent = _buffer.TryPeek(out var e) && (e.OccurredAtMs < Watermark || (final && e.OccurredAtMs <= Watermark));
             var hasTimer = _timers.TryPeekDue(Watermark, out var profile, out var at);
             if (hasTimer && (!hasEvent || at <= e!.OccurredAtMs))
             {
@@ -278,11 +278,7 @@ public sealed class PartitionEngine
         Drain(sink);
     }
 
-    private CustomerProfile ProfileOf(string customerId)
-    {
-        ref var slot = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(_profiles, customerId, out _);
-        return slot ??= new CustomerProfile(customerId);
-    }
+    private CustomerProfile ProfileOf(string customerId) => _profiles.GetOrAdd(customerId);
 
     private HashSet<CustomerProfile>? _changed;
 
@@ -303,7 +299,7 @@ public sealed class PartitionEngine
         _inputWatermark.Select((w, i) => new InputWatermark(w, _inputIdle[i], _watermarkDriven[i])).ToArray());
 
     /// <summary>The events still waiting for the watermark, for a checkpoint (in no particular order).</summary>
-    public IReadOnlyList<CustomerEvent> BufferedEventsSnapshot() => _buffer.UnorderedItems.Select(x => x.Element).ToArray();
+    public IReadOnlyList<CustomerEvent> BufferedEventsSnapshot() => _buffer.ToArray();
 
     /// <summary>On a fresh engine (set up like the original, before any event): the clock and buffer of a checkpoint. Does not drain.</summary>
     public void RestoreClock(EngineWatermarks w, IEnumerable<CustomerEvent> buffered)
@@ -318,13 +314,13 @@ public sealed class PartitionEngine
         Watermark = w.Watermark;
         MaxEventTime = w.MaxEventTime;
         _ownInputsWatermark = w.OwnInputsWatermark;
-        foreach (var e in buffered) _buffer.Enqueue(e, e);
+        foreach (var e in buffered) _buffer.Enqueue(e);
     }
 
     /// <summary>Adopts a restored profile (from the changelog) and its pending timer.</summary>
     public void Restore(CustomerProfile profile)
     {
-        _profiles[profile.CustomerId] = profile;
+        _profiles.Set(profile);
         if (profile.TierSketchBin != 0) _decisions.Sketch.Add(profile.TierSketchBin);
         var at = profile.ScheduledTimerMs;
         profile.ScheduledTimerMs = CustomerProfile.None;

@@ -2,8 +2,12 @@ namespace ChurnStream.Domain.Profiles;
 
 /// <summary>
 /// A ring of per-bucket aggregates addressed by absolute bucket number (days since the epoch / bucket size).
-/// It holds the newest <c>Length</c> buckets; older ones fall out as newer ones are written. A mutable struct
+/// It holds the newest <c>length</c> buckets; older ones fall out as newer ones are written. A mutable struct
 /// embedded in the profile, so it costs one array and no object of its own.
+/// <para>The array covers the newest buckets up to the head, at least back to the oldest one written that the ring
+/// still holds, and grows (doubling, up to <c>length</c>) as the customer's history does: a customer seen for two weeks
+/// keeps 1-4 buckets, not the whole horizon. Buckets the array does not cover are empty, exactly as in a ring allocated
+/// whole.</para>
 /// </summary>
 public struct BucketRing<T> where T : struct
 {
@@ -39,23 +43,39 @@ public struct BucketRing<T> where T : struct
         if (count > tail) second = new ReadOnlySpan<T>(_items, 0, count - tail);
     }
 
-    /// <summary>A writable slot for <paramref name="bucket"/>, or a null ref when it is older than the ring holds.</summary>
+    /// <summary>A writable slot for <paramref name="bucket"/>, or a null ref when it is older than a ring of <paramref name="length"/> holds.</summary>
     public ref T Write(long bucket, int length)
     {
         if (_items is null)
         {
-            _items = new T[length];
+            _items = new T[1];
             _head = bucket;
         }
         else if (bucket > _head)
         {
-            var advance = Math.Min(bucket - _head, _items.Length);
-            for (long b = bucket - advance + 1; b <= bucket; b++) _items[Slot(b, _items.Length)] = default;
+            var covered = _items.Length;
+            // The buckets kept: those covered now that a ring of `length` ending at `bucket` still holds.
+            // (Unsigned: the distance between two buckets far apart does not fit a long.)
+            var needed = (int)Math.Min(unchecked((ulong)(bucket - _head)) + (ulong)covered, (ulong)length);
+            if (needed > covered)
+            {
+                var capacity = Grown(needed, length);
+                Resize(capacity, oldest: bucket - capacity + 1);
+            }
+            else
+            {
+                var advance = (long)Math.Min(unchecked((ulong)(bucket - _head)), (ulong)covered);
+                for (long b = bucket - advance + 1; b <= bucket; b++) _items[Slot(b, covered)] = default;
+            }
             _head = bucket;
+        }
+        else if (bucket <= _head - length)
+        {
+            return ref System.Runtime.CompilerServices.Unsafe.NullRef<T>();
         }
         else if (bucket <= _head - _items.Length)
         {
-            return ref System.Runtime.CompilerServices.Unsafe.NullRef<T>();
+            Resize(Grown((int)(_head - bucket + 1), length), oldest: bucket);
         }
         return ref _items[Slot(bucket, _items.Length)];
     }
@@ -63,11 +83,23 @@ public struct BucketRing<T> where T : struct
     /// <summary>Restores a ring from its persisted form (the changelog): the buckets, newest last, ending at <paramref name="head"/>.</summary>
     public void Restore(long head, ReadOnlySpan<T> newestLast, int length)
     {
-        _items = new T[length];
-        _head = head;
         var n = Math.Min(newestLast.Length, length);
+        _items = new T[Math.Max(1, n)];
+        _head = head;
         for (var i = 0; i < n; i++)
-            _items[Slot(head - i, length)] = newestLast[newestLast.Length - 1 - i];
+            _items[Slot(head - i, _items.Length)] = newestLast[newestLast.Length - 1 - i];
+    }
+
+    /// <summary>At least <paramref name="needed"/> buckets, and at least double the present ones (so a growing history costs a few arrays, not one per bucket), never more than the ring's length.</summary>
+    private readonly int Grown(int needed, int length) => Math.Min(Math.Max(needed, 2 * _items!.Length), length);
+
+    /// <summary>Re-lays the covered buckets still at or after <paramref name="oldest"/> into an array of <paramref name="capacity"/>.</summary>
+    private void Resize(int capacity, long oldest)
+    {
+        var items = new T[capacity];
+        var from = Math.Max(oldest, _head - _items!.Length + 1);
+        for (var b = from; b <= _head; b++) items[Slot(b, capacity)] = _items[Slot(b, _items.Length)];
+        _items = items;
     }
 
     private static int Slot(long bucket, int length)

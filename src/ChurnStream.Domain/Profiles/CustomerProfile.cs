@@ -18,7 +18,11 @@ public sealed class CustomerProfile
     public string CustomerId { get; }
 
     public BucketRing<ActivityBucket> Activity;
-    public BucketRing<SentimentBucket> Sentiment;
+
+    /// <summary>Complaints and feedback (read-only copy); <see cref="WritableSentiment"/> to change it.</summary>
+    public BucketRing<SentimentBucket> Sentiment => _extras is null ? default : _extras.Sentiment;
+
+    public ref BucketRing<SentimentBucket> WritableSentiment => ref Extras.Sentiment;
 
     public long FirstSeenMs = None;
     public long FirstPurchaseMs = None;
@@ -30,7 +34,11 @@ public sealed class CustomerProfile
     /// <summary>Category of the latest purchase: it picks the inactivity clock.</summary>
     public string? LastCategory;
     public string? FirstChannel;
-    public bool Unsubscribed;
+    public bool Unsubscribed
+    {
+        get => _extras is not null && _extras.Unsubscribed;
+        set { if (value || _extras is not null) Extras.Unsubscribed = value; }
+    }
 
     // What the churn model needs (BG/NBD x, t_x, T and the Gamma-Gamma mean repeat spend), kept online:
     // x = PurchaseDays - 1; t_x and T from FirstPurchaseMs / LastPurchaseMs (their UTC days) and the evaluation instant.
@@ -49,17 +57,53 @@ public sealed class CustomerProfile
     public double RepeatSpend;
 
     /// <summary>The last reason the customer stated (<c>reason</c> on feedback or a complaint: price, service, need) and when.</summary>
-    public StatedReason LastStatedReason;
-    public long LastStatedReasonMs = None;
+    public StatedReason LastStatedReason
+    {
+        get => _extras is null ? StatedReason.None : _extras.LastStatedReason;
+        set { if (value != StatedReason.None || _extras is not null) Extras.LastStatedReason = value; }
+    }
+
+    public long LastStatedReasonMs
+    {
+        get => _extras is null ? None : _extras.LastStatedReasonMs;
+        set { if (value != None || _extras is not null) Extras.LastStatedReasonMs = value; }
+    }
 
     /// <summary>The last complaint or low feedback (score 1-2): evidence that service preceded a decline.</summary>
-    public long LastServiceSignalMs = None;
+    public long LastServiceSignalMs
+    {
+        get => _extras is null ? None : _extras.LastServiceSignalMs;
+        set { if (value != None || _extras is not null) Extras.LastServiceSignalMs = value; }
+    }
 
     /// <summary>Joined from the <c>customers</c> topic: the acquisition source, sign-up time and region; absent until a record arrives.</summary>
-    public bool HasAttributes;
-    public AcquisitionSource AttributeSource;
-    public long SignedUpAtMs = None;
-    public string? Region;
+    public bool HasAttributes
+    {
+        get => _extras is not null && _extras.HasAttributes;
+        set { if (value || _extras is not null) Extras.HasAttributes = value; }
+    }
+
+    public AcquisitionSource AttributeSource
+    {
+        get => _extras is null ? AcquisitionSource.Unknown : _extras.AttributeSource;
+        set { if (value != AcquisitionSource.Unknown || _extras is not null) Extras.AttributeSource = value; }
+    }
+
+    public long SignedUpAtMs
+    {
+        get => _extras is null ? None : _extras.SignedUpAtMs;
+        set { if (value != None || _extras is not null) Extras.SignedUpAtMs = value; }
+    }
+
+    public string? Region
+    {
+        get => _extras?.Region;
+        set { if (value is not null || _extras is not null) Extras.Region = value; }
+    }
+
+    private ProfileExtras? _extras;
+
+    private ProfileExtras Extras => _extras ??= new ProfileExtras();
 
     /// <summary>The bin of this customer's value score in the partition's tier sketch (0 = not in it). Only with quantile tiers.</summary>
     public ushort TierSketchBin;

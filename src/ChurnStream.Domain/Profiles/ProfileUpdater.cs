@@ -146,7 +146,7 @@ public static class ProfileUpdater
 
     private static void ApplySentiment(CustomerProfile p, CustomerEvent e, BucketClock clock)
     {
-        ref var s = ref p.Sentiment.Write(clock.BucketOf(e.OccurredAtMs), clock.SentimentRingLength);
+        ref var s = ref p.WritableSentiment.Write(clock.BucketOf(e.OccurredAtMs), clock.SentimentRingLength);
         if (System.Runtime.CompilerServices.Unsafe.IsNullRef(ref s)) return; // older than the current window: no longer matters
         switch (e.Kind)
         {

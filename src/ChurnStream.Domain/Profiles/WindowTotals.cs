@@ -35,13 +35,14 @@ public readonly record struct SentimentTotals(int Complaints, int SupportTickets
     public static SentimentTotals Over(in BucketRing<SentimentBucket> ring, long fromBucket, long toBucketExclusive)
     {
         int c = 0, t = 0, n = 0, s = 0;
-        if (ring.IsAllocated)
+        ring.Range(fromBucket, toBucketExclusive, out var first, out var second);
+        foreach (ref readonly var x in first)
         {
-            for (var b = fromBucket; b < toBucketExclusive; b++)
-            {
-                var x = ring.Get(b);
-                c += x.Complaints; t += x.SupportTickets; n += x.FeedbackCount; s += x.FeedbackScoreSum;
-            }
+            c += x.Complaints; t += x.SupportTickets; n += x.FeedbackCount; s += x.FeedbackScoreSum;
+        }
+        foreach (ref readonly var x in second)
+        {
+            c += x.Complaints; t += x.SupportTickets; n += x.FeedbackCount; s += x.FeedbackScoreSum;
         }
         return new SentimentTotals(c, t, n, s);
     }

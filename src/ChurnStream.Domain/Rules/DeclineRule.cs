@@ -21,6 +21,14 @@ public static class DeclineRule
     public static DeclineFinding Evaluate(
         AlertKind kind, CustomerProfile p, long boundaryBucket, BucketClock clock, DetectionOptions options)
     {
+        var windows = default(ReviewWindows);
+        return Evaluate(kind, p, boundaryBucket, clock, options, ref windows);
+    }
+
+    /// <summary>As above; <paramref name="windows"/> carries the window sums from one kind to the next at the same review.</summary>
+    public static DeclineFinding Evaluate(
+        AlertKind kind, CustomerProfile p, long boundaryBucket, BucketClock clock, DetectionOptions options, ref ReviewWindows windows)
+    {
         var rule = OptionsFor(kind, options);
         var currentStart = boundaryBucket - clock.CurrentBuckets;
         var baselineStart = currentStart - clock.BaselineBuckets;
@@ -32,8 +40,8 @@ public static class DeclineRule
         if (!rule.Enabled || observedBaselineBuckets == 0 || observedBaselineBuckets * options.BucketDays < rule.MinBaselineDays)
             return new DeclineFinding(0, 0, double.NaN, HasBaseline: false, Holds: false, Recovered: !rule.Enabled);
 
-        var current = WindowTotals.Over(p.Activity, currentStart, boundaryBucket);
-        var baseline = WindowTotals.Over(p.Activity, baselineStart, currentStart);
+        if (!windows.Summed) windows = ReviewWindows.Sum(p, currentStart, baselineStart, boundaryBucket);
+        var (current, baseline) = (windows.Current, windows.Baseline);
         var currentDays = options.CurrentWindowDays;
         var baselineDays = observedBaselineBuckets * options.BucketDays;
 
@@ -86,4 +94,11 @@ public static class DeclineRule
         AlertKind.EngagementDecline => "interactions_per_day",
         _ => throw new ArgumentOutOfRangeException(nameof(kind)),
     };
+}
+
+/// <summary>The current and baseline window sums of one customer at one review, summed once for every decline kind.</summary>
+public readonly record struct ReviewWindows(bool Summed, WindowTotals Current, WindowTotals Baseline)
+{
+    public static ReviewWindows Sum(CustomerProfile p, long currentStart, long baselineStart, long boundaryBucket) =>
+        new(true, WindowTotals.Over(p.Activity, currentStart, boundaryBucket), WindowTotals.Over(p.Activity, baselineStart, currentStart));
 }

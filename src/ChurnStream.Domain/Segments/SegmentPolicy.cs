@@ -30,9 +30,12 @@ public static class SegmentPolicy
     /// </summary>
     public static Sentiment SentimentOf(CustomerProfile p, long nowMs, BucketClock clock, SegmentOptions o)
     {
-        if (!p.Sentiment.IsAllocated) return Sentiment.Neutral;
+        var ring = p.Sentiment;
+        if (!ring.IsAllocated) return Sentiment.Neutral;
         var now = clock.BucketOf(nowMs);
-        var s = SentimentTotals.Over(p.Sentiment, now - clock.CurrentBuckets + 1, now + 1);
+        var windowStart = now - clock.CurrentBuckets + 1;
+        if (ring.Head < windowStart) return Sentiment.Neutral; // nothing said within the window
+        var s = SentimentTotals.Over(ring, windowStart, now + 1);
         var avg = s.AverageFeedback;
         if (s.Complaints > 0 || avg <= o.DissatisfiedMaxFeedback) return Sentiment.Dissatisfied;
         if (avg >= o.SatisfiedMinFeedback) return Sentiment.Satisfied;

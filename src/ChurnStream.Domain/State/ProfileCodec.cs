@@ -394,7 +394,7 @@ public static class ProfileCodec
                 if ((mask & 8) != 0) buckets[i].FeedbackScoreSum = NonZeroByte(ref r);
             }
             if (n > 0 && IsZero(buckets[0])) throw r.Corrupt("the oldest sentiment bucket kept is empty");
-            p.Sentiment.Restore(head, buckets, length);
+            p.WritableSentiment.Restore(head, buckets, length);
         }
         r.ExpectEnd();
         return p;

@@ -46,11 +46,13 @@ public static class RawConsume
 /// <summary>(b) The engine alone: parse, update and decide on one thread, over the same bytes, in the partition layout of the service.</summary>
 public static class EngineThroughput
 {
-    public static (double EventsPerSecond, long Alerts, long SegmentChanges) Measure(BenchEvents events, DetectionOptions detection, int partitions)
+    public static (double EventsPerSecond, long Alerts, long SegmentChanges, double EventsPerCpuSecond) Measure(BenchEvents events, DetectionOptions detection, int partitions)
     {
         var engine = new PartitionedEngine(detection, partitions);
         var sink = new CountingSink();
         var parser = EventParser.Default;
+        var process = Process.GetCurrentProcess();
+        var cpu = process.TotalProcessorTime;
         var clock = Stopwatch.StartNew();
         foreach (var (purchase, _, json) in events.Items)
         {
@@ -59,7 +61,9 @@ public static class EngineThroughput
         }
         engine.Flush(sink);
         var seconds = clock.Elapsed.TotalSeconds;
-        return (events.Count / seconds, sink.Alerts, sink.SegmentChanges);
+        process.Refresh();
+        var cpuSeconds = (process.TotalProcessorTime - cpu).TotalSeconds;
+        return (events.Count / seconds, sink.Alerts, sink.SegmentChanges, events.Count / cpuSeconds);
     }
 }
 

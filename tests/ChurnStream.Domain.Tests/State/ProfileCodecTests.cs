@@ -86,7 +86,7 @@ public class ProfileCodecTests
                     {
                         Complaints = (byte)r.Next(0, 3), SupportTickets = (byte)r.Next(0, 256), FeedbackCount = (byte)r.Next(0, 2), FeedbackScoreSum = (byte)r.Next(0, 256),
                     };
-            p.Sentiment.Restore(head, items, clock.SentimentRingLength);
+            p.WritableSentiment.Restore(head, items, clock.SentimentRingLength);
         }
         return p;
     }

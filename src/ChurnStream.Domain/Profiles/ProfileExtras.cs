@@ -1,0 +1,22 @@
+using ChurnStream.Domain.Events;
+using ChurnStream.Domain.Segments;
+
+namespace ChurnStream.Domain.Profiles;
+
+/// <summary>
+/// The facts of a <see cref="CustomerProfile"/> that most customers never get: complaints and feedback, a stated reason,
+/// service signals, an unsubscribe, a <c>customers</c> record. Kept out of the profile so that a customer without any
+/// costs one null reference instead of their room; the profile creates it on the first such fact.
+/// </summary>
+internal sealed class ProfileExtras
+{
+    public BucketRing<SentimentBucket> Sentiment;
+    public long LastStatedReasonMs = CustomerProfile.None;
+    public long LastServiceSignalMs = CustomerProfile.None;
+    public long SignedUpAtMs = CustomerProfile.None;
+    public string? Region;
+    public StatedReason LastStatedReason;
+    public AcquisitionSource AttributeSource;
+    public bool HasAttributes;
+    public bool Unsubscribed;
+}

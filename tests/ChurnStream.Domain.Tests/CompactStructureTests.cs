@@ -1,0 +1,166 @@
+using ChurnStream.Domain.Engine;
+using ChurnStream.Domain.Events;
+using ChurnStream.Domain.Profiles;
+using ChurnStream.Domain.Tests.Support;
+
+namespace ChurnStream.Domain.Tests;
+
+/// <summary>
+/// The compact structures of the memory and throughput work (a ring that grows with the history, the profile table, the
+/// timer and event heaps) behave exactly as the plain structures they replaced, written out here as references.
+/// </summary>
+public class CompactStructureTests
+{
+    [Fact]
+    public void A_growing_ring_holds_what_a_ring_allocated_whole_holds()
+    {
+        var random = new Random(11);
+        for (var trial = 0; trial < 500; trial++)
+        {
+            var length = random.Next(1, 30);
+            var ring = new BucketRing<ActivityBucket>();
+            var whole = new WholeRing(length);
+            var at = (long)random.Next(-100, 5000);
+            for (var step = 0; step < random.Next(1, 80); step++)
+            {
+                at += random.Next(8) switch { 0 => -random.Next(0, 2 * length), 1 => random.Next(0, 3 * length), _ => random.Next(-2, 3) };
+                ref var slot = ref ring.Write(at, length);
+                var expected = whole.Write(at);
+                Assert.Equal(expected, !System.Runtime.CompilerServices.Unsafe.IsNullRef(ref slot));
+                if (!expected) continue;
+                slot.Purchases++;
+                slot.Spend += 1.5f;
+                ref var reference = ref whole.Items![whole.Slot(at)];
+                reference.Purchases++;
+                reference.Spend += 1.5f;
+                Assert.Equal(whole.Head, ring.Head);
+            }
+            for (var b = whole.Head - 2 * length; b <= whole.Head + 2; b++)
+                Assert.Equal(whole.Get(b), ring.Get(b));
+            var from = whole.Head - random.Next(-3, 2 * length);
+            var to = from + random.Next(0, 2 * length);
+            Assert.Equal(WindowTotalsByGet(whole, from, to), WindowTotals.Over(ring, from, to));
+        }
+    }
+
+    [Fact]
+    public void The_profile_table_finds_adds_replaces_and_enumerates_as_a_dictionary_does()
+    {
+        var random = new Random(5);
+        var table = new ProfileTable();
+        var reference = new Dictionary<string, CustomerProfile>(StringComparer.Ordinal);
+        for (var i = 0; i < 20_000; i++)
+        {
+            var id = "c-" + random.Next(0, 6000);
+            if (random.Next(10) == 0)
+            {
+                var replacement = new CustomerProfile(id);
+                table.Set(replacement);
+                reference[id] = replacement;
+            }
+            else
+            {
+                var p = table.GetOrAdd(id);
+                if (!reference.TryGetValue(id, out var known)) reference[id] = known = p;
+                Assert.Same(known, p);
+            }
+        }
+        Assert.Equal(reference.Count, table.Count);
+        Assert.Equal(reference.Keys, table.Keys);
+        Assert.Equal(reference.Values, table.Values);
+        Assert.Equal(reference.ToList(), table.ToList());
+        Assert.False(table.TryGetValue("c-6000", out _));
+        Assert.True(table.ContainsKey("c-17"));
+        Assert.Same(reference["c-17"], table["c-17"]);
+    }
+
+    [Fact]
+    public void Timers_fire_in_instant_then_customer_order_and_superseded_ones_never()
+    {
+        var random = new Random(7);
+        var profiles = Enumerable.Range(0, 300).Select(i => new CustomerProfile("c-" + random.Next(0, 100_000) + "-" + i)).ToArray();
+        var timers = new TimerQueue();
+        for (var i = 0; i < 3000; i++)
+        {
+            var p = profiles[random.Next(profiles.Length)];
+            timers.Schedule(p, random.Next(4) == 0 ? CustomerProfile.None : 1000 * random.Next(0, 20));
+        }
+        var expected = profiles.Where(p => p.ScheduledTimerMs != CustomerProfile.None)
+            .OrderBy(p => p.ScheduledTimerMs).ThenBy(p => p.CustomerId, StringComparer.Ordinal)
+            .Select(p => (p.ScheduledTimerMs, p.CustomerId)).ToList();
+        var fired = new List<(long, string)>();
+        while (timers.TryPeekDue(long.MaxValue, out var due, out var at))
+        {
+            timers.RemoveDue(due);
+            fired.Add((at, due.CustomerId));
+        }
+        Assert.Equal(expected, fired);
+    }
+
+    [Fact]
+    public void Buffered_events_come_out_in_event_time_order_whatever_the_order_they_went_in()
+    {
+        var random = new Random(9);
+        var events = Enumerable.Range(0, 5000).Select(_ => new CustomerEvent(
+            "c-" + random.Next(0, 30), Ev.StartMs + 1000 * random.Next(0, 50), (EventKind)random.Next(0, 10),
+            random.Next(0, 3), random.Next(3) == 0 ? null : "e-" + random.Next(0, 40))).ToList();
+        var buffer = new EventBuffer();
+        foreach (var e in events.OrderBy(_ => random.Next())) buffer.Enqueue(e);
+        Assert.Equal(events.Count, buffer.Count);
+        var drained = new List<CustomerEvent>();
+        while (buffer.TryPeek(out var next))
+        {
+            Assert.Same(next, buffer.Dequeue());
+            drained.Add(next);
+        }
+        var expected = events.Order(EventTimeOrder.Instance).ToList();
+        Assert.Equal(expected.Count, drained.Count);
+        for (var i = 0; i < expected.Count; i++) Assert.Equal(0, EventTimeOrder.Instance.Compare(expected[i], drained[i]));
+    }
+
+    private static WindowTotals WindowTotalsByGet(WholeRing ring, long from, long to)
+    {
+        int purchases = 0, interactions = 0;
+        double spend = 0;
+        for (var b = from; b < to; b++)
+        {
+            var x = ring.Get(b);
+            purchases += x.Purchases;
+            interactions += x.Interactions;
+            spend += x.Spend;
+        }
+        return new WindowTotals(purchases, spend, interactions);
+    }
+
+    /// <summary>The ring as it was before it grew with the history: all <c>length</c> buckets from the first write.</summary>
+    private sealed class WholeRing(int length)
+    {
+        public ActivityBucket[]? Items;
+        public long Head = long.MinValue;
+
+        public int Slot(long bucket) => (int)(((bucket % length) + length) % length);
+
+        public ActivityBucket Get(long bucket) =>
+            Items is null || bucket > Head || bucket <= Head - length ? default : Items[Slot(bucket)];
+
+        public bool Write(long bucket)
+        {
+            if (Items is null)
+            {
+                Items = new ActivityBucket[length];
+                Head = bucket;
+            }
+            else if (bucket > Head)
+            {
+                var advance = Math.Min(bucket - Head, length);
+                for (var b = bucket - advance + 1; b <= bucket; b++) Items[Slot(b)] = default;
+                Head = bucket;
+            }
+            else if (bucket <= Head - length)
+            {
+                return false;
+            }
+            return true;
+        }
+    }
+}
