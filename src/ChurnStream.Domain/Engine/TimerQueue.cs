@@ -11,25 +11,24 @@ namespace ChurnStream.Domain.Engine;
 /// </summary>
 public sealed class TimerQueue
 {
-    private Entry[] _heap = [];
-    private int _count;
+    private readonly MinHeap<Entry, Entry> _heap = new();
 
-    public int Count => _count;
+    public int Count => _heap.Count;
 
     public void Schedule(CustomerProfile p, long atMs)
     {
         if (p.ScheduledTimerMs == atMs) return;
         p.ScheduledTimerMs = atMs;
-        if (atMs != CustomerProfile.None) Push(new Entry(atMs, p));
+        if (atMs != CustomerProfile.None) _heap.Push(new Entry(atMs, p));
     }
 
     /// <summary>The earliest live timer due at or before <paramref name="upToMs"/>, removing superseded entries on the way.</summary>
     public bool TryPeekDue(long upToMs, out CustomerProfile profile, out long atMs)
     {
-        while (_count > 0)
+        while (_heap.Count > 0)
         {
-            var top = _heap[0];
-            if (top.Profile.ScheduledTimerMs != top.At) { Pop(); continue; }
+            var top = _heap.Min;
+            if (top.Profile.ScheduledTimerMs != top.At) { _heap.Pop(); continue; }
             profile = top.Profile;
             atMs = top.At;
             return top.At <= upToMs;
@@ -41,62 +40,16 @@ public sealed class TimerQueue
 
     public void RemoveDue(CustomerProfile p)
     {
-        Pop();
+        _heap.Pop();
         p.ScheduledTimerMs = CustomerProfile.None;
     }
 
     /// <summary>Drops every entry (the profiles are being dropped too, e.g. on partition revoke).</summary>
-    public void Clear()
+    public void Clear() => _heap.Clear();
+
+    private readonly record struct Entry(long At, CustomerProfile Profile) : IHeapOrder<Entry>
     {
-        Array.Clear(_heap, 0, _count);
-        _count = 0;
+        public static bool Before(in Entry x, in Entry y) =>
+            x.At != y.At ? x.At < y.At : string.CompareOrdinal(x.Profile.CustomerId, y.Profile.CustomerId) < 0;
     }
-
-    private void Push(Entry entry)
-    {
-        if (_count == _heap.Length) Array.Resize(ref _heap, Math.Max(16, _heap.Length + _heap.Length / 2));
-        var i = _count++;
-        while (i > 0)
-        {
-            var parent = (i - 1) >> 1;
-            if (!Before(entry, _heap[parent])) break;
-            _heap[i] = _heap[parent];
-            i = parent;
-        }
-        _heap[i] = entry;
-    }
-
-    /// <summary>
-    /// Removes the root: the hole goes down along the smaller children to a leaf, then the last entry goes up from there
-    /// (Floyd). About half the comparisons of a plain sift-down, which matters because entries of one instant (every
-    /// customer's review at a bucket boundary) are compared by customer id.
-    /// </summary>
-    private void Pop()
-    {
-        var last = _heap[--_count];
-        _heap[_count] = default;
-        if (_count == 0) return;
-        var i = 0;
-        while (true)
-        {
-            var child = 2 * i + 1;
-            if (child >= _count) break;
-            if (child + 1 < _count && Before(_heap[child + 1], _heap[child])) child++;
-            _heap[i] = _heap[child];
-            i = child;
-        }
-        while (i > 0)
-        {
-            var parent = (i - 1) >> 1;
-            if (!Before(last, _heap[parent])) break;
-            _heap[i] = _heap[parent];
-            i = parent;
-        }
-        _heap[i] = last;
-    }
-
-    private static bool Before(in Entry x, in Entry y) =>
-        x.At != y.At ? x.At < y.At : string.CompareOrdinal(x.Profile.CustomerId, y.Profile.CustomerId) < 0;
-
-    private readonly record struct Entry(long At, CustomerProfile Profile);
 }

@@ -42,12 +42,12 @@ public sealed class InputProgress
         return _buffered.TryPeek(out var first) ? first.Offset : Consumed;
     }
 
-    public void RestoreFrom(long resumeFrom, long consumed)
+    /// <summary>Adopts a checkpoint's consumed position: everything before it was handled, and is read again only to replay.</summary>
+    public void RestoreFrom(long consumed)
     {
         Consumed = consumed;
         CommittedConsumed = consumed;
         ReplayUntil = consumed;
         _buffered.Clear();
-        if (resumeFrom < 0) return;
     }
 }

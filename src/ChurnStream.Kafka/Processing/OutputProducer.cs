@@ -19,7 +19,6 @@ public sealed class OutputProducer : IDisposable
     private readonly TopicOptions _topics;
     private readonly ChurnStreamMetrics _metrics;
     private readonly Action<DeliveryReport<byte[], byte[]>> _onDelivery;
-    private volatile string? _deliveryFailure;
 
     public OutputProducer(IProducer<byte[], byte[]> producer, TopicOptions topics, ChurnStreamMetrics metrics)
     {
@@ -28,12 +27,6 @@ public sealed class OutputProducer : IDisposable
         _metrics = metrics;
         _onDelivery = OnDelivery;
     }
-
-    /// <summary>The first delivery that failed for good since the last check, if any.</summary>
-    public string? DeliveryFailure => _deliveryFailure;
-
-    /// <summary>Forgets a delivery failure once the transaction it belonged to was aborted.</summary>
-    public void ResetFailure() => _deliveryFailure = null;
 
     public void Alert(ChurnAlert alert, Timestamp sourceAppendTime)
     {
@@ -116,8 +109,6 @@ public sealed class OutputProducer : IDisposable
     /// <summary>Waits until everything produced so far is acknowledged; false when some still is not after <paramref name="timeout"/>.</summary>
     public bool Flush(TimeSpan timeout) => _producer.Flush(timeout) == 0;
 
-    public void Poll() => _producer.Poll(TimeSpan.Zero);
-
     private void Produce(string topic, byte[]? key, byte[] value, Headers? headers) =>
         Send(new TopicPartition(topic, Partition.Any), new Message<byte[], byte[]> { Key = key!, Value = value, Headers = headers });
 
@@ -147,11 +138,8 @@ public sealed class OutputProducer : IDisposable
 
     private void OnDelivery(DeliveryReport<byte[], byte[]> report)
     {
-        if (report.Error.IsError)
-        {
-            _metrics.ProduceError();
-            _deliveryFailure ??= $"delivery to {report.Topic} failed: {report.Error.Reason} ({report.Error.Code})";
-        }
+        // A failed delivery fails the transaction's commit, which aborts and rewinds: here it is only counted.
+        if (report.Error.IsError) _metrics.ProduceError();
     }
 
     public void Dispose() => _producer.Dispose();

@@ -86,7 +86,7 @@ public sealed class PartitionTask : IDecisionSink
         {
             var topic = inputTopics[input];
             if (c.Positions.TryGetValue(ConsumedKey(topic), out var consumed))
-                Inputs[input].RestoreFrom(c.Positions.GetValueOrDefault(ResumeKey(topic), consumed), consumed);
+                Inputs[input].RestoreFrom(consumed);
         }
         Forwards.ReadFrom(c.Positions);
 

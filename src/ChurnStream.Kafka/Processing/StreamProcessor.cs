@@ -186,8 +186,6 @@ public sealed class StreamProcessor : IDisposable
     // future-skew check (hours) and the catch-up detection (seconds), are coarse.
     private long _wallClockMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
 
-    private long WallClockMs() => _wallClockMs;
-
     /// <summary>
     /// Runs a start-up step until the cluster answers: an unreachable broker or a wrong credential gives one clear
     /// line per attempt and a non-ready service, not a crash loop. A configuration problem still stops the service.
@@ -412,7 +410,7 @@ public sealed class StreamProcessor : IDisposable
         }
 
         _metrics.EventConsumed(m.Topic);
-        if (m.Message.Timestamp.Type != TimestampType.NotAvailable) _lastAppendAgeMs = WallClockMs() - m.Message.Timestamp.UnixTimestampMs;
+        if (m.Message.Timestamp.Type != TimestampType.NotAvailable) _lastAppendAgeMs = _wallClockMs - m.Message.Timestamp.UnixTimestampMs;
         if (input == PartitionTask.RepartitionInput && TrySourceOf(m, out var sourceTopic, out var sourcePartition, out var sourceOffset, out var sourceCommitted)
             && !task.Forwards.TryTake(sourceTopic, sourcePartition, sourceOffset, sourceCommitted))
         {
@@ -470,7 +468,7 @@ public sealed class StreamProcessor : IDisposable
             return;
         }
         if (_options.Clock.MaxFutureSkewHours > 0
-            && evt.OccurredAtMs > WallClockMs() + (long)(_options.Clock.MaxFutureSkewHours * EventTime.MillisPerHour))
+            && evt.OccurredAtMs > _wallClockMs + (long)(_options.Clock.MaxFutureSkewHours * EventTime.MillisPerHour))
         {
             _output!.DeadLetter(m, new Rejection(RejectReason.AbsurdTimestamp,
                 $"'occurredAt' {EventTime.Format(evt.OccurredAtMs)} is more than {_options.Clock.MaxFutureSkewHours} h in the future"));
@@ -514,24 +512,24 @@ public sealed class StreamProcessor : IDisposable
         if (h is null || !h.TryGetLastBytes(HeaderNames.SourceTopic, out var t) || !h.TryGetLastBytes(HeaderNames.SourcePartition, out var p)
             || !h.TryGetLastBytes(HeaderNames.SourceOffset, out var o) || !h.TryGetLastBytes(HeaderNames.SourceCommitted, out var c)) return false;
         topic = Encoding.UTF8.GetString(t);
-        return Utf8Parser.TryParse(p, out partition, out var pn) && pn == p.Length
-               && Utf8Parser.TryParse(o, out offset, out var on) && on == o.Length
-               && Utf8Parser.TryParse(c, out committed, out var cn) && cn == c.Length;
+        return IsNumber(p, out partition) && IsNumber(o, out offset) && IsNumber(c, out committed);
     }
 
     private static bool TryWatermarkOf(ConsumeResult<byte[], byte[]> m, out int source, out long watermark)
     {
         source = -1;
         watermark = long.MinValue;
-        if (m.Message.Headers is null
-            || !m.Message.Headers.TryGetLastBytes(HeaderNames.Watermark, out var w)
-            || !m.Message.Headers.TryGetLastBytes(HeaderNames.WatermarkSource, out var s)
-            || !int.TryParse(Encoding.UTF8.GetString(s), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out source))
-            return false;
-        var text = Encoding.UTF8.GetString(w);
-        if (text == "idle") { watermark = long.MaxValue; return true; }
-        return long.TryParse(text, System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out watermark);
+        var h = m.Message.Headers;
+        if (h is null || !h.TryGetLastBytes(HeaderNames.Watermark, out var w) || !h.TryGetLastBytes(HeaderNames.WatermarkSource, out var s)
+            || !IsNumber(s, out source)) return false;
+        if (w.AsSpan().SequenceEqual("idle"u8)) { watermark = long.MaxValue; return true; }
+        return IsNumber(w, out watermark);
     }
+
+    /// <summary>A header value that is a decimal number and nothing else.</summary>
+    private static bool IsNumber(byte[] text, out long value) => Utf8Parser.TryParse(text, out value, out var used) && used == text.Length;
+
+    private static bool IsNumber(byte[] text, out int value) => Utf8Parser.TryParse(text, out value, out var used) && used == text.Length;
 
     /// <summary>Each partition tells every partition of the repartition topic how far its own inputs have come.</summary>
     private void AnnounceWatermarks()
@@ -625,7 +623,6 @@ public sealed class StreamProcessor : IDisposable
         {
             if (cause is KafkaTxnRequiresAbortException || !cause.Error.IsFatal) _output!.Producer.AbortTransaction(TimeSpan.FromSeconds(30));
             else throw cause;
-            _output.ResetFailure();
         }
         catch (KafkaException)
         {
