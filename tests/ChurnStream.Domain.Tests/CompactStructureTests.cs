@@ -78,8 +78,9 @@ public class CompactStructureTests
     public void Timers_fire_in_instant_then_customer_order_and_superseded_ones_never()
     {
         var random = new Random(7);
-        var profiles = Enumerable.Range(0, 300).Select(i => new CustomerProfile("c-" + random.Next(0, 100_000) + "-" + i)).ToArray();
-        var timers = new TimerQueue();
+        var table = new ProfileTable();
+        var profiles = Enumerable.Range(0, 300).Select(i => table.GetOrAdd("c-" + random.Next(0, 100_000) + "-" + i)).ToArray();
+        var timers = new TimerQueue(sharedEveryMs: 3000, table);
         for (var i = 0; i < 3000; i++)
         {
             var p = profiles[random.Next(profiles.Length)];
@@ -95,6 +96,79 @@ public class CompactStructureTests
             fired.Add((at, due.CustomerId));
         }
         Assert.Equal(expected, fired);
+        Assert.Equal(0, timers.Count);
+    }
+
+    [Fact]
+    public void Timers_scheduled_while_others_fire_keep_the_order_on_shared_and_other_instants()
+    {
+        var random = new Random(13);
+        var table = new ProfileTable();
+        var profiles = Enumerable.Range(0, 400).Select(i => table.GetOrAdd("c-" + random.Next(0, 100_000) + "-" + i)).ToArray();
+        var timers = new TimerQueue(sharedEveryMs: 5000, table);
+        var now = 0L;
+        for (var step = 0; step < 20_000; step++)
+        {
+            if (random.Next(3) > 0)
+            {
+                // Mostly on the next shared instants (reviews), sometimes at any millisecond (deadlines), sometimes cancelled.
+                var at = random.Next(5) switch
+                {
+                    0 => now + random.Next(0, 20_000),
+                    1 => CustomerProfile.None,
+                    _ => (now / 5000 + random.Next(0, 3)) * 5000,
+                };
+                timers.Schedule(profiles[random.Next(profiles.Length)], at);
+                continue;
+            }
+            var upTo = now + random.Next(0, 4000);
+            var live = profiles.Where(p => p.ScheduledTimerMs != CustomerProfile.None)
+                .OrderBy(p => p.ScheduledTimerMs).ThenBy(p => p.CustomerId, StringComparer.Ordinal).FirstOrDefault();
+            var isDue = timers.TryPeekDue(upTo, out var due, out var dueAt);
+            Assert.Equal(live is not null && live.ScheduledTimerMs <= upTo, isDue);
+            if (live is not null)
+            {
+                Assert.Same(live, due);
+                Assert.Equal(live.ScheduledTimerMs, dueAt);
+            }
+            if (!isDue) continue;
+            timers.RemoveDue(due);
+            now = Math.Max(now, dueAt);
+        }
+    }
+
+    [Fact]
+    public void A_profile_keeps_every_segment_combination_and_the_published_flag_apart()
+    {
+        var p = new CustomerProfile("c-1");
+        Assert.False(p.HasSegments);
+        foreach (var value in Enum.GetValues<Segments.ValueTier>())
+        foreach (var lifecycle in Enum.GetValues<Segments.Lifecycle>())
+        foreach (var activity in Enum.GetValues<Segments.ActivityStatus>())
+        foreach (var sentiment in Enum.GetValues<Segments.Sentiment>())
+        foreach (var source in Enum.GetValues<Segments.AcquisitionSource>())
+        {
+            var set = new Segments.SegmentSet(value, lifecycle, activity, sentiment, source);
+            p.HasSegments = ((int)value + (int)source) % 2 == 0;
+            p.Segments = set;
+            Assert.Equal(set, p.Segments);
+            Assert.Equal(((int)value + (int)source) % 2 == 0, p.HasSegments);
+        }
+    }
+
+    [Fact]
+    public void Categories_and_channels_read_back_as_written_even_when_too_long_for_a_code()
+    {
+        var longName = new string('x', 65) + Guid.NewGuid();
+        var p = new CustomerProfile("c-1") { LastCategory = "grocery", FirstChannel = longName };
+        Assert.Equal("grocery", p.LastCategory);
+        Assert.Equal(longName, p.FirstChannel);
+        p.LastCategory = longName + "-2";
+        p.FirstChannel = null;
+        Assert.Equal(longName + "-2", p.LastCategory);
+        Assert.Null(p.FirstChannel);
+        p.LastCategory = "grocery";
+        Assert.Same(new CustomerProfile("c-2") { LastCategory = "grocery" }.LastCategory, p.LastCategory);
     }
 
     [Fact]

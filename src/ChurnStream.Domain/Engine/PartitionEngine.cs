@@ -25,7 +25,7 @@ public sealed class PartitionEngine
 {
     private readonly ProfileTable _profiles = new();
     private readonly EventBuffer _buffer = new();
-    private readonly TimerQueue _timers = new();
+    private readonly TimerQueue _timers;
     private readonly CustomerDecisions _decisions;
     private readonly long[] _inputWatermark;
     private readonly bool[] _inputIdle;
@@ -37,7 +37,9 @@ public sealed class PartitionEngine
     {
         var errors = options.Validate();
         if (errors.Count > 0) throw new ArgumentException(string.Join(Environment.NewLine, errors), nameof(options));
-        _decisions = new CustomerDecisions(options, new BucketClock(options), model);
+        var clock = new BucketClock(options);
+        _decisions = new CustomerDecisions(options, clock, model);
+        _timers = new TimerQueue(sharedEveryMs: clock.BucketMs, _profiles);
         _inputWatermark = Enumerable.Repeat(CustomerProfile.None, inputCount).ToArray();
         _inputIdle = new bool[inputCount];
         _watermarkDriven = new bool[inputCount];

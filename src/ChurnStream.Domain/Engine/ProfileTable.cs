@@ -43,8 +43,14 @@ public sealed class ProfileTable : IReadOnlyDictionary<string, CustomerProfile>
     {
         var hash = string.GetHashCode(profile.CustomerId);
         ref var slot = ref FindSlot(profile.CustomerId, hash);
-        if (slot != 0) _profiles[(slot & PositionMask) - 1] = profile;
-        else Append(ref slot, hash, profile);
+        if (slot == 0)
+        {
+            Append(ref slot, hash, profile);
+            return;
+        }
+        var position = (slot & PositionMask) - 1;
+        _profiles[position] = profile;
+        profile.TablePosition = position;
     }
 
     public bool TryGetValue(string key, [MaybeNullWhen(false)] out CustomerProfile value)
@@ -53,6 +59,9 @@ public sealed class ProfileTable : IReadOnlyDictionary<string, CustomerProfile>
         value = slot != 0 ? _profiles[(slot & PositionMask) - 1] : null;
         return value is not null;
     }
+
+    /// <summary>The profile at <paramref name="position"/> (its <see cref="CustomerProfile.TablePosition"/>).</summary>
+    public CustomerProfile At(int position) => _profiles[position];
 
     private ref int FindSlot(string customerId, int hash)
     {
@@ -74,6 +83,7 @@ public sealed class ProfileTable : IReadOnlyDictionary<string, CustomerProfile>
     {
         if (_count == PositionMask) throw new InvalidOperationException($"a partition holds at most {PositionMask - 1} customers");
         if (_count == _profiles.Length) Array.Resize(ref _profiles, _profiles.Length * 2);
+        profile.TablePosition = _count;
         _profiles[_count++] = profile;
         slot = _count | Tag(hash);
         if (_count * 2 > _index.Length) Reindex(_index.Length * 2);

@@ -4,48 +4,123 @@ namespace ChurnStream.Domain.Engine;
 
 /// <summary>
 /// Event-time timers, one per customer at most: the inactivity deadlines and window reviews that must fire
-/// without a new event from the customer. A superseded entry stays in the heap and is skipped when it surfaces
-/// (the profile remembers its one live timer).
-/// <para>A binary min-heap of (instant, profile), 16 bytes an entry, ordered by instant and then customer id: one entry
-/// per pending timer is part of every tracked customer's memory.</para>
+/// without a new event from the customer. They fire in order of instant, then customer id. A superseded entry stays
+/// queued and is skipped when it surfaces (the profile remembers its one live timer).
+/// <para>Two lanes with that one order. Timers on a shared instant (a multiple of <c>sharedEveryMs</c>: the bucket
+/// boundaries, where every active customer's window review falls) are kept per instant as the profile's position in the
+/// partition's table, 4 bytes each (<see cref="SharedInstantTimers"/>); at a million customers almost every timer is
+/// there, on the next boundary. The others (inactivity deadlines, at any millisecond) are in a binary heap of (instant, profile), 16 bytes an entry.</para>
 /// </summary>
 public sealed class TimerQueue
 {
+    private readonly long _sharedEveryMs;
+    private readonly ProfileTable _profiles;
     private readonly MinHeap<Entry, Entry> _heap = new();
 
-    public int Count => _heap.Count;
+    /// <summary>The shared instants with timers, earliest first; a handful at most (the boundaries of the horizon).</summary>
+    private readonly List<SharedInstantTimers> _shared = [];
+
+    private bool _peekedShared;
+
+    /// <param name="sharedEveryMs">Instants that are multiples of this are shared by many timers.</param>
+    /// <param name="profiles">The table every scheduled profile is in.</param>
+    public TimerQueue(long sharedEveryMs, ProfileTable profiles)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(sharedEveryMs);
+        _sharedEveryMs = sharedEveryMs;
+        _profiles = profiles;
+    }
+
+    /// <summary>Entries queued, superseded ones included.</summary>
+    public int Count { get; private set; }
 
     public void Schedule(CustomerProfile p, long atMs)
     {
         if (p.ScheduledTimerMs == atMs) return;
         p.ScheduledTimerMs = atMs;
-        if (atMs != CustomerProfile.None) _heap.Push(new Entry(atMs, p));
+        if (atMs == CustomerProfile.None) return;
+        Count++;
+        if (atMs % _sharedEveryMs == 0) SharedAt(atMs).Add(p);
+        else _heap.Push(new Entry(atMs, p));
     }
 
     /// <summary>The earliest live timer due at or before <paramref name="upToMs"/>, removing superseded entries on the way.</summary>
     public bool TryPeekDue(long upToMs, out CustomerProfile profile, out long atMs)
     {
-        while (_heap.Count > 0)
+        var fromHeap = EarliestInHeap();
+        var fromShared = EarliestShared();
+        _peekedShared = fromShared is not null && (fromHeap is null || fromShared.Value.At < fromHeap.Value.At);
+        var earliest = _peekedShared ? fromShared : fromHeap;
+        if (earliest is null)
         {
-            var top = _heap.Min;
-            if (top.Profile.ScheduledTimerMs != top.At) { _heap.Pop(); continue; }
-            profile = top.Profile;
-            atMs = top.At;
-            return top.At <= upToMs;
+            profile = null!;
+            atMs = CustomerProfile.None;
+            return false;
         }
-        profile = null!;
-        atMs = CustomerProfile.None;
-        return false;
+        (atMs, profile) = earliest.Value;
+        return atMs <= upToMs;
     }
 
+    /// <summary>Removes the timer <see cref="TryPeekDue"/> just returned.</summary>
     public void RemoveDue(CustomerProfile p)
     {
-        _heap.Pop();
+        if (_peekedShared) _shared[0].Pop(_profiles);
+        else _heap.Pop();
+        Count--;
         p.ScheduledTimerMs = CustomerProfile.None;
     }
 
     /// <summary>Drops every entry (the profiles are being dropped too, e.g. on partition revoke).</summary>
-    public void Clear() => _heap.Clear();
+    public void Clear()
+    {
+        _heap.Clear();
+        _shared.Clear();
+        Count = 0;
+    }
+
+    private Entry? EarliestInHeap()
+    {
+        while (_heap.Count > 0)
+        {
+            var top = _heap.Min;
+            if (top.Profile.ScheduledTimerMs == top.At) return top;
+            _heap.Pop();
+            Count--;
+        }
+        return null;
+    }
+
+    private Entry? EarliestShared()
+    {
+        while (_shared.Count > 0)
+        {
+            var timers = _shared[0];
+            while (timers.Count > 0)
+            {
+                var p = timers.Peek(_profiles);
+                if (p.ScheduledTimerMs == timers.At) return new Entry(timers.At, p);
+                timers.Pop(_profiles);
+                Count--;
+            }
+            _shared.RemoveAt(0);
+        }
+        return null;
+    }
+
+    private SharedInstantTimers SharedAt(long atMs)
+    {
+        int lo = 0, hi = _shared.Count;
+        while (lo < hi)
+        {
+            var mid = (lo + hi) >>> 1;
+            if (_shared[mid].At < atMs) lo = mid + 1;
+            else hi = mid;
+        }
+        if (lo < _shared.Count && _shared[lo].At == atMs) return _shared[lo];
+        var timers = new SharedInstantTimers(atMs);
+        _shared.Insert(lo, timers);
+        return timers;
+    }
 
     private readonly record struct Entry(long At, CustomerProfile Profile) : IHeapOrder<Entry>
     {

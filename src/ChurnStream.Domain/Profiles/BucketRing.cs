@@ -5,7 +5,7 @@ namespace ChurnStream.Domain.Profiles;
 /// It holds the newest <c>length</c> buckets; older ones fall out as newer ones are written. A mutable struct
 /// embedded in the profile, so it costs one array and no object of its own.
 /// <para>The array covers the newest buckets up to the head, at least back to the oldest one written that the ring
-/// still holds, and grows (doubling, up to <c>length</c>) as the customer's history does: a customer seen for two weeks
+/// still holds, and grows (by half, up to <c>length</c>) as the customer's history does: a customer seen for two weeks
 /// keeps 1-4 buckets, not the whole horizon. Buckets the array does not cover are empty, exactly as in a ring allocated
 /// whole.</para>
 /// </summary>
@@ -90,8 +90,12 @@ public struct BucketRing<T> where T : struct
             _items[Slot(head - i, _items.Length)] = newestLast[newestLast.Length - 1 - i];
     }
 
-    /// <summary>At least <paramref name="needed"/> buckets, and at least double the present ones (so a growing history costs a few arrays, not one per bucket), never more than the ring's length.</summary>
-    private readonly int Grown(int needed, int length) => Math.Min(Math.Max(needed, 2 * _items!.Length), length);
+    /// <summary>
+    /// At least <paramref name="needed"/> buckets, and at least half as many again as the present ones (so a growing history
+    /// costs a few arrays, not one per bucket), never more than the ring's length. Not double: a customer seen over three
+    /// buckets, the commonest short history, then keeps three, not four.
+    /// </summary>
+    private readonly int Grown(int needed, int length) => Math.Min(Math.Max(needed, _items!.Length + (_items.Length + 1) / 2), length);
 
     /// <summary>Re-lays the covered buckets still at or after <paramref name="oldest"/> into an array of <paramref name="capacity"/>.</summary>
     private void Resize(int capacity, long oldest)

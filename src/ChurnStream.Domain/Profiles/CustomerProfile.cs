@@ -32,8 +32,27 @@ public sealed class CustomerProfile
     public double LifetimeSpend;
 
     /// <summary>Category of the latest purchase: it picks the inactivity clock.</summary>
-    public string? LastCategory;
-    public string? FirstChannel;
+    public string? LastCategory
+    {
+        get => _lastCategory == NameCodes.Unlisted ? _extras!.Unlisted.LastCategory : NameCodes.NameOf(_lastCategory);
+        set
+        {
+            _lastCategory = NameCodes.CodeOf(value);
+            if (_lastCategory == NameCodes.Unlisted) Extras.Unlisted.LastCategory = value;
+        }
+    }
+
+    public string? FirstChannel
+    {
+        get => _firstChannel == NameCodes.Unlisted ? _extras!.Unlisted.FirstChannel : NameCodes.NameOf(_firstChannel);
+        set
+        {
+            _firstChannel = NameCodes.CodeOf(value);
+            if (_firstChannel == NameCodes.Unlisted) Extras.Unlisted.FirstChannel = value;
+        }
+    }
+
+    private ushort _lastCategory, _firstChannel;
     public bool Unsubscribed
     {
         get => _extras is not null && _extras.Unsubscribed;
@@ -114,11 +133,34 @@ public sealed class CustomerProfile
     /// <summary>Bit per <see cref="AlertKind"/>: set while the alert has fired and the customer has not recovered.</summary>
     public byte Disarmed;
 
-    public SegmentSet Segments;
-    public bool HasSegments;
+    /// <summary>The segments last published; meaningful only when <see cref="HasSegments"/>.</summary>
+    public SegmentSet Segments
+    {
+        get => new((ValueTier)(_segments & 7), (Lifecycle)(_segments >> 3 & 7), (ActivityStatus)(_segments >> 6 & 7),
+            (Sentiment)(_segments >> 9 & 7), (AcquisitionSource)(_segments >> 12 & 7));
+        set => _segments = (ushort)(_segments & HasSegmentsBit | Field((int)value.Value) | Field((int)value.Lifecycle) << 3
+            | Field((int)value.Activity) << 6 | Field((int)value.Sentiment) << 9 | Field((int)value.Source) << 12);
+    }
+
+    public bool HasSegments
+    {
+        get => (_segments & HasSegmentsBit) != 0;
+        set => _segments = (ushort)(value ? _segments | HasSegmentsBit : _segments & ~HasSegmentsBit);
+    }
+
+    // The five segments in three bits each and the flag above them: a value-type field of its own (SegmentSet) would
+    // take a whole 8-byte slot of the profile.
+    private const int HasSegmentsBit = 1 << 15;
+    private ushort _segments;
+
+    private static int Field(int value) =>
+        (uint)value <= 7 ? value : throw new ArgumentOutOfRangeException(nameof(value), value, "a segment is one of at most 8 values");
 
     /// <summary>The one timer pending for this customer in the engine's timer queue, or <see cref="None"/>.</summary>
     public long ScheduledTimerMs = None;
+
+    /// <summary>Where the partition's profile table keeps this profile: what a timer on a shared instant holds.</summary>
+    internal int TablePosition = -1;
 
     // The last few event ids seen (64-bit fingerprints): redeliveries arrive next to their original in event-time order.
     internal ulong Fingerprint0, Fingerprint1, Fingerprint2, Fingerprint3;
