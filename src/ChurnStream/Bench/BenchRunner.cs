@@ -34,7 +34,8 @@ public sealed class BenchRunner(AppConfiguration app, BenchSettings settings, Te
         {
             using var broker = EmbeddedKafkaCluster.Start(3);
             var options = new KafkaOptions { BootstrapServers = broker.BootstrapServers, Partitions = Math.Max(1, settings.Partitions), Properties = new(app.Stream.Kafka.Properties) };
-            var only = LatencyProbe.Measure(broker, app, options, options.Partitions, settings.LatencyOnlyRate, settings.LatencySeconds, log);
+            var onlyLoad = settings.LatencyNewCustomers ? LatencyLoad.NewCustomers : LatencyLoad.Population(BenchEvents.Generate(settings.Events, settings.Seed));
+            var only = LatencyProbe.Measure(broker, app, options, options.Partitions, settings.LatencyOnlyRate, settings.LatencySeconds, onlyLoad, log);
             Figure("latency_p50_ms", only.P50, "ms");
             Figure("latency_p99_ms", only.P99, "ms");
             return 0;
@@ -96,7 +97,6 @@ public sealed class BenchRunner(AppConfiguration app, BenchSettings settings, Te
         // The ratio of the medians of runs that alternate within one process on one cluster.
         output.WriteLine($"pipeline_to_raw_ratio={(pipelineRate / rawRate).ToString("0.000", CultureInfo.InvariantCulture)} ratio");
         output.Flush();
-        events = null!;
 
         // Memory and restore, on a population of --customers customers built through the engine.
         var memory = MemoryProbe.Measure(app.Stream.Detection, settings.Customers, settings.MemoryDays, settings.Seed, log);
@@ -109,7 +109,8 @@ public sealed class BenchRunner(AppConfiguration app, BenchSettings settings, Te
 
         // Latency at half the measured maximum (pipeline) rate.
         var rate = Math.Max(50, pipelineRate / 2);
-        var latency = LatencyProbe.Measure(cluster, app, kafka, partitions, rate, settings.LatencySeconds, log);
+        var load = settings.LatencyNewCustomers ? LatencyLoad.NewCustomers : LatencyLoad.Population(events);
+        var latency = LatencyProbe.Measure(cluster, app, kafka, partitions, rate, settings.LatencySeconds, load, log);
         Figure("latency_p50_ms", latency.P50, "ms");
         Figure("latency_p99_ms", latency.P99, "ms");
         Note($"done in {_clock.Elapsed.TotalSeconds:0} s");

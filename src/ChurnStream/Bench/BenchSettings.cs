@@ -17,6 +17,9 @@ public sealed record BenchSettings(int Events, int Customers, int Partitions, in
     /// <summary>Only the latency run, at this rate (events/s), on a fresh broker; 0 = the full bench.</summary>
     public double LatencyOnlyRate { get; init; }
 
+    /// <summary>The latency run's load: every event the first of a new customer, instead of the generated population.</summary>
+    public bool LatencyNewCustomers { get; init; }
+
     public void Validate()
     {
         if (Events is < 100 or > 50_000_000) throw new ConfigurationProblem($"--events must be between 100 and 50000000 (is {Events})");

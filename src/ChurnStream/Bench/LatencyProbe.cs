@@ -2,28 +2,34 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
+using System.Text.Json;
 using ChurnStream.EmbeddedBroker;
 using ChurnStream.Host.Hosting;
 using ChurnStream.Kafka;
 using ChurnStream.Kafka.Options;
-using ChurnStream.Kafka.Tools;
 using Confluent.Kafka;
 
 namespace ChurnStream.Host.Bench;
 
 /// <summary>
-/// Latency from an input record's append to its output, at a fixed rate: every event is the first of a new customer
-/// with its event time = now, so each produces a segment change (<c>from: null</c>). The service runs with
-/// <c>AllowedLatenessHours = 0</c>: with the default 6 h an event waits 6 h of event time in the buffer before it is
-/// decided (that wait is the contract, not processing). Measured from the record's timestamp (CreateTime, set at
-/// produce on this machine's clock) to the moment a read_committed consumer of <c>customer-segments</c> receives it.
+/// Latency from an input record's append to the output it causes, at a fixed rate, on a service of its own (fresh topics
+/// and group). The load is <see cref="LatencyLoad"/>: by default the generated population the maximum rate was measured
+/// on, replayed live. Every output (segment change or alert) whose event time (<c>changedAt</c>, <c>detectedAt</c>) falls
+/// in the measured window is a sample: the moment a read_committed consumer receives it minus that event time, which is
+/// the moment its event was produced (each event's <c>occurredAt</c> and record timestamp are set to the wall clock as it
+/// is sent). The service runs with <c>AllowedLatenessHours = 0</c>: with the default 6 h an event waits 6 h of event time
+/// in the buffer before it is decided (that wait is the contract, not processing).
+/// <para>Measured records that the service has not committed when the measurement stops (it did not keep up) are not
+/// left out: each counts as one sample with its wait so far, a lower bound.</para>
 /// </summary>
 public static class LatencyProbe
 {
-    public readonly record struct Result(double P50, double P99, int Sent, int Received);
+    public readonly record struct Result(double P50, double P99, int Sent, int Samples);
+
+    private static readonly TimeSpan DrainLimit = TimeSpan.FromSeconds(15);
 
     public static Result Measure(EmbeddedKafkaCluster cluster, AppConfiguration app, KafkaOptions kafka, int partitions, double rate,
-        int seconds, TextWriter log)
+        int seconds, LatencyLoad load, TextWriter log)
     {
         var inputs = BenchTopics.Inputs("bench-latency");
         var options = PipelineRun.ServiceOptions(app, kafka, inputs, "bench-latency", partitions);
@@ -31,11 +37,10 @@ public static class LatencyProbe
         options.Clock.IdleAdvance = true; // live data, as `run` has it
         foreach (var topic in options.Topics.All.Distinct()) cluster.CreateTopic(topic, partitions, 3);
 
-        var sent = new ConcurrentDictionary<string, long>(StringComparer.Ordinal);
-        var latencies = new ConcurrentBag<double>();
-        var seen = new ConcurrentDictionary<string, bool>(StringComparer.Ordinal);
+        var window = new MeasuredWindow();
+        var latencies = new ConcurrentQueue<double>();
         using var stop = new CancellationTokenSource();
-        var watcher = new Thread(() => Watch(options, sent, seen, latencies, stop.Token)) { IsBackground = true, Name = "bench-latency-watch" };
+        var watcher = new Thread(() => Watch(options, window, latencies, stop.Token)) { IsBackground = true, Name = "bench-latency-watch" };
         watcher.Start();
 
         using var logs = Logs.Create(new LoggingSettings { Level = "Warning", Format = "simple" });
@@ -43,61 +48,44 @@ public static class LatencyProbe
         var config = ClientConfigs.Producer(kafka);
         config.LingerMs = 1;
         using var producer = new ProducerBuilder<byte[], byte[]>(config).Build();
+        var sender = new Sender(producer, options.Topics);
         try
         {
             runtime.Start();
-            // Warm-up: until the service has joined its group and answers.
-            var warm = 0;
-            var until = DateTime.UtcNow.AddMinutes(2);
-            while (latencies.IsEmpty)
-            {
-                if (runtime.Failure is { } f) throw new InvalidOperationException("the service failed: " + f.Message, f);
-                if (DateTime.UtcNow > until) throw new TimeoutException("the service produced no output in 2 minutes");
-                for (var i = 0; i < partitions * 4; i++) Send(producer, options.Topics, $"warm-{warm++:D7}", sent, i % 2 == 0);
-                producer.Flush(TimeSpan.FromSeconds(5));
-                Thread.Sleep(200);
-            }
-            Thread.Sleep(2000);
-            latencies.Clear();
-            sent.Clear();
+            WarmUp(runtime, sender, partitions, window, latencies);
 
             // The measured run: a fixed rate, paced on the stopwatch.
             var total = (int)(rate * seconds);
             var clock = Stopwatch.StartNew();
+            window.Open();
+            latencies.Clear();
             for (var i = 0; i < total; i++)
             {
-                var due = i / rate;
-                while (clock.Elapsed.TotalSeconds < due)
-                {
-                    producer.Poll(TimeSpan.Zero);
-                    if (due - clock.Elapsed.TotalSeconds > 0.002) Thread.Sleep(1);
-                }
-                Send(producer, options.Topics, $"lat-{i:D8}", sent, i % 2 == 0);
+                Pace(producer, clock, i / rate);
+                sender.Send(load.Event(i));
             }
+            window.Close();
             producer.Flush(TimeSpan.FromSeconds(30));
             var achieved = total / clock.Elapsed.TotalSeconds;
-            // The stream goes on while the tail drains (as a live one does): with no lateness, an event is released once
-            // a later event of its partition has moved the watermark past it. These events are not measured.
-            var wait = Stopwatch.StartNew();
-            for (var i = 0; latencies.Count < total && wait.Elapsed < TimeSpan.FromSeconds(15); i++)
-            {
-                while (wait.Elapsed.TotalSeconds < i / rate) { producer.Poll(TimeSpan.Zero); Thread.Sleep(1); }
-                Send(producer, options.Topics, $"tail-{i:D8}", null, i % 2 == 0);
-            }
+            var measuredEnds = InputEnds(options);
+
+            // The stream goes on while the tail drains (as a live one does): with no lateness, an event is released once a
+            // later event of its partition has moved the watermark past it. These events are not measured.
+            var uncommitted = Drain(options, producer, sender, load, total, rate, measuredEnds);
+            Thread.Sleep(500); // the outputs of the last commit, to the watcher
             stop.Cancel();
             watcher.Join(TimeSpan.FromSeconds(5));
 
-            var received = latencies.Count;
             var sorted = latencies.ToList();
-            // Events whose output never came are in the tail, not left out: each counts with the time it had waited when
-            // the measurement stopped (a lower bound of its latency).
-            var stopped = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-            foreach (var (customer, at) in sent)
-                if (!seen.ContainsKey(customer)) sorted.Add(stopped - at);
+            var outputs = sorted.Count;
+            var waited = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() - window.EndMs;
+            for (var i = 0L; i < uncommitted; i++) sorted.Add(waited);
             sorted.Sort();
-            log.WriteLine($"[bench] latency: {total:#,0} events at {achieved:#,0}/s (target {rate:#,0}/s) over {seconds} s, " +
-                          $"{received:#,0} outputs received{(received < total ? $" ({total - received:#,0} missing: counted with their wait so far, a lower bound)" : "")}; p90 {Stats.Percentile(sorted, 0.9):0} ms, max {sorted[^1]:0} ms");
-            return new Result(Stats.Percentile(sorted, 0.5), Stats.Percentile(sorted, 0.99), total, received);
+            log.WriteLine($"[bench] latency ({load.Name}): {total:#,0} events at {achieved:#,0}/s (target {rate:#,0}/s) over {seconds} s, " +
+                          $"{outputs:#,0} outputs in the window" +
+                          (uncommitted > 0 ? $", {uncommitted:#,0} events not processed {DrainLimit.TotalSeconds:0} s after it (counted with their wait so far, a lower bound)" : ", every event processed") +
+                          $"; p90 {Stats.Percentile(sorted, 0.9):0} ms, max {(sorted.Count > 0 ? sorted[^1] : double.NaN):0} ms");
+            return new Result(Stats.Percentile(sorted, 0.5), Stats.Percentile(sorted, 0.99), total, sorted.Count);
         }
         finally
         {
@@ -106,51 +94,137 @@ public static class LatencyProbe
         }
     }
 
-    private static void Send(IProducer<byte[], byte[]> producer, TopicOptions topics, string customer, ConcurrentDictionary<string, long>? sent, bool purchase)
+    /// <summary>Until the service has joined its group and answers: first events of new customers, each of which has an output.</summary>
+    private static void WarmUp(ServiceRuntime runtime, Sender sender, int partitions, MeasuredWindow window, ConcurrentQueue<double> latencies)
     {
-        var now = DateTimeOffset.UtcNow;
-        var at = now.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
-        var json = purchase
-            ? $"{{\"customerId\":\"{customer}\",\"occurredAt\":\"{at}\",\"amount\":42.5,\"eventId\":\"e-{customer}\",\"category\":\"books\"}}"
-            : $"{{\"customerId\":\"{customer}\",\"occurredAt\":\"{at}\",\"type\":\"visit\",\"eventId\":\"e-{customer}\"}}";
-        if (sent is not null) sent[customer] = now.ToUnixTimeMilliseconds();
-        var message = new Message<byte[], byte[]>
+        var warm = 0;
+        var until = DateTime.UtcNow.AddMinutes(2);
+        window.OpenForWarmUp();
+        while (latencies.IsEmpty)
         {
-            Key = Encoding.UTF8.GetBytes(customer),
-            Value = Encoding.UTF8.GetBytes(json),
-            Timestamp = new Timestamp(now),
-        };
-        while (true)
+            if (runtime.Failure is { } f) throw new InvalidOperationException("the service failed: " + f.Message, f);
+            if (DateTime.UtcNow > until) throw new TimeoutException("the service produced no output in 2 minutes");
+            for (var i = 0; i < partitions * 4; i++) sender.Send(LatencyLoad.NewCustomerEvent($"warm-{warm++:D7}", i % 2 == 0));
+            sender.Flush();
+            Thread.Sleep(200);
+        }
+        Thread.Sleep(2000);
+    }
+
+    private static void Pace(IProducer<byte[], byte[]> producer, Stopwatch clock, double dueSeconds)
+    {
+        while (clock.Elapsed.TotalSeconds < dueSeconds)
         {
-            try
-            {
-                producer.Produce(purchase ? topics.Purchases : topics.Engagements, message);
-                return;
-            }
-            catch (ProduceException<byte[], byte[]> ex) when (ex.Error.Code == ErrorCode.Local_QueueFull)
-            {
-                producer.Poll(TimeSpan.FromMilliseconds(5));
-            }
+            producer.Poll(TimeSpan.Zero);
+            if (dueSeconds - clock.Elapsed.TotalSeconds > 0.002) Thread.Sleep(1);
         }
     }
 
-    private static void Watch(StreamOptions options, ConcurrentDictionary<string, long> sent, ConcurrentDictionary<string, bool> seen,
-        ConcurrentBag<double> latencies, CancellationToken stop)
+    /// <summary>Feeds unmeasured events at the same rate until the group has committed every measured record, or the limit; returns the measured records still uncommitted.</summary>
+    private static long Drain(StreamOptions options, IProducer<byte[], byte[]> producer, Sender sender, LatencyLoad load, int from, double rate,
+        IReadOnlyDictionary<TopicPartition, long> measuredEnds)
+    {
+        var config = ClientConfigs.Consumer(options.Kafka, options.Kafka.GroupId);
+        config.StatisticsIntervalMs = 0;
+        using var progress = new ConsumerBuilder<byte[], byte[]>(config).Build();
+        long Uncommitted() => progress.Committed(measuredEnds.Keys, TimeSpan.FromSeconds(10))
+            .Sum(c => Math.Max(0, measuredEnds[c.TopicPartition] - Math.Max(0, c.Offset.Value)));
+
+        var clock = Stopwatch.StartNew();
+        var nextCheck = TimeSpan.Zero;
+        for (var i = 0; ; i++)
+        {
+            Pace(producer, clock, i / rate);
+            sender.Send(load.Event(from + i));
+            if (clock.Elapsed < nextCheck) continue;
+            var left = Uncommitted();
+            if (left == 0 || clock.Elapsed > DrainLimit) return left;
+            nextCheck = clock.Elapsed + TimeSpan.FromMilliseconds(250);
+        }
+    }
+
+    private static Dictionary<TopicPartition, long> InputEnds(StreamOptions options)
+    {
+        var config = ClientConfigs.Consumer(options.Kafka, "bench-latency-ends-" + Guid.NewGuid().ToString("N"));
+        config.StatisticsIntervalMs = 0;
+        using var consumer = new ConsumerBuilder<byte[], byte[]>(config).Build();
+        return BenchTopics.PartitionsOf(options.Kafka, [options.Topics.Purchases, options.Topics.Engagements])
+            .ToDictionary(tp => tp, tp => consumer.QueryWatermarkOffsets(tp, TimeSpan.FromSeconds(10)).High.Value);
+    }
+
+    private static void Watch(StreamOptions options, MeasuredWindow window, ConcurrentQueue<double> latencies, CancellationToken stop)
     {
         var config = ClientConfigs.Consumer(options.Kafka, "bench-latency-watch-" + Guid.NewGuid().ToString("N"));
         config.EnablePartitionEof = false;
         config.StatisticsIntervalMs = 0;
         config.FetchWaitMaxMs = 10;
         using var consumer = new ConsumerBuilder<byte[], byte[]>(config).Build();
-        consumer.Assign(BenchTopics.PartitionsOf(options.Kafka, [options.Topics.Segments]).Select(tp => new TopicPartitionOffset(tp, Offset.Beginning)));
+        consumer.Assign(BenchTopics.PartitionsOf(options.Kafka, [options.Topics.Segments, options.Topics.Alerts])
+            .Select(tp => new TopicPartitionOffset(tp, Offset.Beginning)));
         while (!stop.IsCancellationRequested)
         {
             var r = consumer.Consume(TimeSpan.FromMilliseconds(50));
-            if (r?.Message?.Key is not { } key) continue;
+            if (r?.Message?.Value is not { } value) continue;
             var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-            var customer = Encoding.UTF8.GetString(key);
-            if (sent.TryGetValue(customer, out var at) && seen.TryAdd(customer, true)) latencies.Add(now - at);
+            if (EventTimeOf(value) is { } at && window.Contains(at)) latencies.Enqueue(now - at);
         }
         consumer.Close();
+    }
+
+    /// <summary>The event time of an output: <c>changedAt</c> of a segment change, <c>detectedAt</c> of an alert.</summary>
+    private static long? EventTimeOf(byte[] output)
+    {
+        var reader = new Utf8JsonReader(output);
+        while (reader.Read())
+        {
+            if (reader.TokenType != JsonTokenType.PropertyName || reader.CurrentDepth != 1) continue;
+            if (!reader.ValueTextEquals("changedAt"u8) && !reader.ValueTextEquals("detectedAt"u8)) continue;
+            reader.Read();
+            return DateTimeOffset.Parse(reader.GetString()!, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal).ToUnixTimeMilliseconds();
+        }
+        return null;
+    }
+
+    /// <summary>The wall-clock span of the measured events (event time = send time): outputs of other events are not samples.</summary>
+    private sealed class MeasuredWindow
+    {
+        private long _start = long.MaxValue, _end = long.MaxValue;
+
+        public long EndMs => Volatile.Read(ref _end);
+
+        /// <summary>Any output counts, so that the warm-up sees the service answer.</summary>
+        public void OpenForWarmUp() => Volatile.Write(ref _start, long.MinValue);
+
+        public void Open()
+        {
+            Volatile.Write(ref _end, long.MaxValue);
+            Volatile.Write(ref _start, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+        }
+
+        public void Close() => Volatile.Write(ref _end, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+
+        public bool Contains(long atMs) => atMs >= Volatile.Read(ref _start) && atMs <= Volatile.Read(ref _end);
+    }
+
+    private sealed class Sender(IProducer<byte[], byte[]> producer, TopicOptions topics)
+    {
+        public void Send(LatencyLoad.LiveEvent e)
+        {
+            var message = new Message<byte[], byte[]> { Key = e.Key!, Value = e.Json, Timestamp = new Timestamp(e.SentAt) };
+            while (true)
+            {
+                try
+                {
+                    producer.Produce(e.Purchase ? topics.Purchases : topics.Engagements, message);
+                    return;
+                }
+                catch (ProduceException<byte[], byte[]> ex) when (ex.Error.Code == ErrorCode.Local_QueueFull)
+                {
+                    producer.Poll(TimeSpan.FromMilliseconds(5));
+                }
+            }
+        }
+
+        public void Flush() => producer.Flush(TimeSpan.FromSeconds(5));
     }
 }
