@@ -9,7 +9,7 @@ namespace ChurnStream.Domain.Codec;
 /// Bytes to event: reads one JSON message of the <c>purchases</c> or <c>engagements</c> contract. Unknown fields
 /// are ignored; anything else wrong gives a <see cref="Rejection"/> instead of an exception.
 /// </summary>
-public sealed class EventParser(long minEventTimeMs, long maxEventTimeMs)
+public sealed partial class EventParser(long minEventTimeMs, long maxEventTimeMs)
 {
     public const int MaxIdBytes = 256;
 
@@ -21,6 +21,8 @@ public sealed class EventParser(long minEventTimeMs, long maxEventTimeMs)
 
     public bool TryParse(ReadOnlySpan<byte> json, InputTopic topic, out CustomerEvent evt, out Rejection rejection)
     {
+        rejection = default;
+        if (TryParseFlat(json, topic, out evt)) return true;
         evt = null!;
         try
         {
@@ -101,8 +103,11 @@ public sealed class EventParser(long minEventTimeMs, long maxEventTimeMs)
     /// </summary>
     private static Field FieldOf(ref Utf8JsonReader reader, InputTopic topic)
     {
-        if (reader.ValueIsEscaped || reader.HasValueSequence) return FieldOfEscaped(ref reader, topic);
-        var name = reader.ValueSpan;
+        return reader.ValueIsEscaped || reader.HasValueSequence ? FieldOfEscaped(ref reader, topic) : FieldOf(reader.ValueSpan, topic);
+    }
+
+    private static Field FieldOf(ReadOnlySpan<byte> name, InputTopic topic)
+    {
         var purchases = topic == InputTopic.Purchases;
         var engagements = topic == InputTopic.Engagements;
         return name.Length switch
@@ -295,17 +300,18 @@ public sealed class EventParser(long minEventTimeMs, long maxEventTimeMs)
         if (reader.TokenType == JsonTokenType.Null) return null;
         if (reader.TokenType != JsonTokenType.String)
             return new Rejection(RejectReason.InvalidField, "'reason' must be a string");
-        var s = reader.GetString()!;
-        reason = s.Trim().ToLowerInvariant() switch
-        {
-            "" => StatedReason.None,
-            "price" => StatedReason.Price,
-            "service" => StatedReason.Service,
-            "need" => StatedReason.Need,
-            _ => StatedReason.Other,
-        };
+        reason = ReasonOf(reader.GetString()!);
         return null;
     }
+
+    private static StatedReason ReasonOf(string s) => s.Trim().ToLowerInvariant() switch
+    {
+        "" => StatedReason.None,
+        "price" => StatedReason.Price,
+        "service" => StatedReason.Service,
+        "need" => StatedReason.Need,
+        _ => StatedReason.Other,
+    };
 
     private static string Truncate(string s) => s.Length <= 40 ? s : s[..40] + "...";
 }
