@@ -14,9 +14,11 @@ namespace ChurnStream.Host.Bench;
 /// </summary>
 public sealed class LatencyLoad
 {
-    private readonly BenchEvents? _population;
+    private readonly Template[]? _population;
+    private long _formattedMs = long.MinValue;
+    private byte[] _formatted = [];
 
-    private LatencyLoad(string name, BenchEvents? population)
+    private LatencyLoad(string name, Template[]? population)
     {
         Name = name;
         _population = population;
@@ -24,7 +26,9 @@ public sealed class LatencyLoad
 
     public string Name { get; }
 
-    public static LatencyLoad Population(BenchEvents events) => new("generated population", events);
+    /// <summary>The population's events split around their <c>occurredAt</c> value once, so that sending one costs a copy.</summary>
+    public static LatencyLoad Population(BenchEvents events) =>
+        new("generated population", events.Items.Select(e => Template.Of(e.Purchase, e.Key, e.Json)).ToArray());
 
     public static LatencyLoad NewCustomers { get; } = new("new customers", null);
 
@@ -34,9 +38,9 @@ public sealed class LatencyLoad
     public LiveEvent Event(int i)
     {
         if (_population is null) return NewCustomerEvent($"lat-{i:D8}", i % 2 == 0);
-        var (purchase, key, json) = _population.Items[i % _population.Count];
+        var t = _population[i % _population.Length];
         var now = DateTimeOffset.UtcNow;
-        return new LiveEvent(purchase, key is null ? null : Encoding.UTF8.GetBytes(key), Retimed(json, Format(now)), now);
+        return new LiveEvent(t.Purchase, t.Key, t.With(Formatted(now)), now);
     }
 
     public static LiveEvent NewCustomerEvent(string customer, bool purchase)
@@ -51,19 +55,38 @@ public sealed class LatencyLoad
 
     private static string Format(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
 
-    /// <summary>The generated event with its <c>occurredAt</c> value replaced (the generator writes compact JSON).</summary>
-    public static byte[] Retimed(byte[] json, string occurredAt)
+    /// <summary>The instant as the events carry it, formatted once per millisecond (dozens of events share one).</summary>
+    private byte[] Formatted(DateTimeOffset t)
     {
-        var property = "\"occurredAt\":\""u8;
-        var start = json.AsSpan().IndexOf(property);
-        if (start < 0) throw new InvalidOperationException("a generated event without occurredAt");
-        start += property.Length;
-        var end = start + json.AsSpan(start).IndexOf((byte)'"');
-        var value = Encoding.ASCII.GetBytes(occurredAt);
-        var result = new byte[json.Length - (end - start) + value.Length];
-        json.AsSpan(0, start).CopyTo(result);
-        value.CopyTo(result.AsSpan(start));
-        json.AsSpan(end).CopyTo(result.AsSpan(start + value.Length));
-        return result;
+        var ms = t.ToUnixTimeMilliseconds();
+        if (ms != _formattedMs)
+        {
+            _formatted = Encoding.ASCII.GetBytes(Format(t));
+            _formattedMs = ms;
+        }
+        return _formatted;
+    }
+
+    /// <summary>A generated event around its <c>occurredAt</c> value (the generator writes compact JSON).</summary>
+    private sealed record Template(bool Purchase, byte[]? Key, byte[] Before, byte[] After)
+    {
+        public static Template Of(bool purchase, string? key, byte[] json)
+        {
+            var property = "\"occurredAt\":\""u8;
+            var start = json.AsSpan().IndexOf(property);
+            if (start < 0) throw new InvalidOperationException("a generated event without occurredAt");
+            start += property.Length;
+            var end = start + json.AsSpan(start).IndexOf((byte)'"');
+            return new Template(purchase, key is null ? null : Encoding.UTF8.GetBytes(key), json[..start], json[end..]);
+        }
+
+        public byte[] With(byte[] occurredAt)
+        {
+            var json = new byte[Before.Length + occurredAt.Length + After.Length];
+            Before.CopyTo(json, 0);
+            occurredAt.CopyTo(json, Before.Length);
+            After.CopyTo(json, Before.Length + occurredAt.Length);
+            return json;
+        }
     }
 }
