@@ -22,6 +22,11 @@ public sealed class TimerQueue
 
     private bool _peekedShared;
 
+    // The earliest live timer, found once and kept until a change could put another before it: the engine asks before
+    // every event it releases.
+    private Entry? _earliest;
+    private bool _earliestKnown;
+
     /// <param name="sharedEveryMs">Instants that are multiples of this are shared by many timers.</param>
     /// <param name="profiles">The table every scheduled profile is in.</param>
     public TimerQueue(long sharedEveryMs, ProfileTable profiles)
@@ -37,6 +42,9 @@ public sealed class TimerQueue
     public void Schedule(CustomerProfile p, long atMs)
     {
         if (p.ScheduledTimerMs == atMs) return;
+        if (_earliestKnown && (_earliest is not { } earliest || ReferenceEquals(earliest.Profile, p)
+                               || (atMs != CustomerProfile.None && Entry.Before(new Entry(atMs, p), earliest))))
+            _earliestKnown = false;
         p.ScheduledTimerMs = atMs;
         if (atMs == CustomerProfile.None) return;
         Count++;
@@ -47,17 +55,21 @@ public sealed class TimerQueue
     /// <summary>The earliest live timer due at or before <paramref name="upToMs"/>, removing superseded entries on the way.</summary>
     public bool TryPeekDue(long upToMs, out CustomerProfile profile, out long atMs)
     {
-        var fromHeap = EarliestInHeap();
-        var fromShared = EarliestShared();
-        _peekedShared = fromShared is not null && (fromHeap is null || fromShared.Value.At < fromHeap.Value.At);
-        var earliest = _peekedShared ? fromShared : fromHeap;
-        if (earliest is null)
+        if (!_earliestKnown)
+        {
+            var fromHeap = EarliestInHeap();
+            var fromShared = EarliestShared();
+            _peekedShared = fromShared is not null && (fromHeap is null || fromShared.Value.At < fromHeap.Value.At);
+            _earliest = _peekedShared ? fromShared : fromHeap;
+            _earliestKnown = true;
+        }
+        if (_earliest is not { } earliest)
         {
             profile = null!;
             atMs = CustomerProfile.None;
             return false;
         }
-        (atMs, profile) = earliest.Value;
+        (atMs, profile) = earliest;
         return atMs <= upToMs;
     }
 
@@ -68,6 +80,7 @@ public sealed class TimerQueue
         else _heap.Pop();
         Count--;
         p.ScheduledTimerMs = CustomerProfile.None;
+        _earliestKnown = false;
     }
 
     /// <summary>Drops every entry (the profiles are being dropped too, e.g. on partition revoke).</summary>
@@ -76,6 +89,7 @@ public sealed class TimerQueue
         _heap.Clear();
         _shared.Clear();
         Count = 0;
+        _earliestKnown = false;
     }
 
     private Entry? EarliestInHeap()
