@@ -50,6 +50,9 @@ public sealed class PartitionEngine
     public long Watermark { get; private set; } = CustomerProfile.None;
     public long MaxEventTime { get; private set; } = CustomerProfile.None;
     public int BufferedEvents => _buffer.Count;
+
+    /// <summary>The event time of the oldest event waiting for the watermark, or <see cref="CustomerProfile.None"/>.</summary>
+    public long OldestBufferedMs => _buffer.TryPeek(out var e) ? e.OccurredAtMs : CustomerProfile.None;
     public int PendingTimers => _timers.Count;
     public int CustomerCount => _profiles.Count;
     public IReadOnlyDictionary<string, CustomerProfile> Profiles => _profiles;

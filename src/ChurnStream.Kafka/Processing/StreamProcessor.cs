@@ -76,6 +76,15 @@ public sealed class StreamProcessor : IDisposable
 
     public long EventsProcessed { get; private set; }
 
+    /// <summary>
+    /// As of the last commit: the event time of the oldest event consumed (and committed) but still waiting in an engine
+    /// for the watermark, or <see cref="long.MaxValue"/> when none waits. Every event before it has been decided and its
+    /// outputs committed.
+    /// </summary>
+    public long OldestUndecidedEventMs => Interlocked.Read(ref _oldestUndecidedMs);
+
+    private long _oldestUndecidedMs = long.MaxValue;
+
     /// <summary>Runs until <paramref name="stop"/> is cancelled. Blocking: call it on a thread of its own.</summary>
     public void Run(CancellationToken stop)
     {
@@ -140,6 +149,8 @@ public sealed class StreamProcessor : IDisposable
                         if (_consumedSinceCommit) _health.SetBrokerReachable(true);
                         _consumedSinceCommit = false;
                         _customersTracked = _taskSnapshot.Sum(t => t.Engine.CustomerCount);
+                        Interlocked.Exchange(ref _oldestUndecidedMs, _tasks.Values
+                            .Select(t => t.Engine.OldestBufferedMs).Where(ms => ms != long.MinValue).DefaultIfEmpty(long.MaxValue).Min());
                     }
                 }
                 catch (KafkaException ex) when (_inTransaction && !(ex is ConsumeException))

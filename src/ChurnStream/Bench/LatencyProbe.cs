@@ -19,8 +19,9 @@ namespace ChurnStream.Host.Bench;
 /// the moment its event was produced (each event's <c>occurredAt</c> and record timestamp are set to the wall clock as it
 /// is sent). The service runs with <c>AllowedLatenessHours = 0</c>: with the default 6 h an event waits 6 h of event time
 /// in the buffer before it is decided (that wait is the contract, not processing).
-/// <para>Measured records that the service has not committed when the measurement stops (it did not keep up) are not
-/// left out: each counts as one sample with its wait so far, a lower bound.</para>
+/// <para>Measured events that the service has not committed, or not decided (they wait for the watermark), when the
+/// measurement stops (it did not keep up) are not left out: each counts as one sample with its wait so far, a lower
+/// bound.</para>
 /// </summary>
 public static class LatencyProbe
 {
@@ -73,19 +74,25 @@ public static class LatencyProbe
 
             // The stream goes on while the tail drains (as a live one does): with no lateness, an event is released once a
             // later event of its partition has moved the watermark past it. These events are not measured.
-            var uncommitted = Drain(options, producer, sender, load, total, rate, measuredEnds);
+            var (uncommitted, undecidedSinceMs) = Drain(runtime, options, producer, sender, load, total, rate, measuredEnds, window.EndMs);
+            // Consumed and committed, but still waiting for the watermark: every measured event sent since the oldest of
+            // them counts as undecided (an upper bound of their number; each with its wait so far, a lower bound).
+            var undecided = undecidedSinceMs <= window.EndMs ? (long)(rate * (window.EndMs - undecidedSinceMs) / 1000.0) + 1 : 0;
             Thread.Sleep(500); // the outputs of the last commit, to the watcher
             stop.Cancel();
             watcher.Join(TimeSpan.FromSeconds(5));
 
+            var written = OutputsWritten(options);
             var sorted = latencies.ToList();
             var outputs = sorted.Count;
             var waited = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() - window.EndMs;
-            for (var i = 0L; i < uncommitted; i++) sorted.Add(waited);
+            for (var i = 0L; i < uncommitted + undecided; i++) sorted.Add(waited);
             sorted.Sort();
             log.WriteLine($"[bench] latency ({load.Name}): {total:#,0} events at {achieved:#,0}/s (target {rate:#,0}/s) over {seconds} s, " +
-                          $"{outputs:#,0} outputs in the window" +
-                          (uncommitted > 0 ? $", {uncommitted:#,0} events not processed {DrainLimit.TotalSeconds:0} s after it (counted with their wait so far, a lower bound)" : ", every event processed") +
+                          $"{outputs:#,0} outputs in the window (the reader received {window.OutputsRead:#,0} of the {written:#,0} written)" +
+                          (uncommitted + undecided > 0
+                              ? $", {uncommitted:#,0} events not committed and up to {undecided:#,0} not decided {DrainLimit.TotalSeconds:0} s after it (counted with their wait so far, a lower bound)"
+                              : ", every event decided") +
                           $"; p90 {Stats.Percentile(sorted, 0.9):0} ms, max {(sorted.Count > 0 ? sorted[^1] : double.NaN):0} ms");
             return new Result(Stats.Percentile(sorted, 0.5), Stats.Percentile(sorted, 0.99), total, sorted.Count);
         }
@@ -125,9 +132,13 @@ public static class LatencyProbe
         while (clock.Elapsed.TotalSeconds < dueSeconds) Thread.Sleep(1);
     }
 
-    /// <summary>Feeds unmeasured events at the same rate until the group has committed every measured record, or the limit; returns the measured records still uncommitted.</summary>
-    private static long Drain(StreamOptions options, IProducer<byte[], byte[]> producer, Sender sender, LatencyLoad load, int from, double rate,
-        IReadOnlyDictionary<TopicPartition, long> measuredEnds)
+    /// <summary>
+    /// Feeds unmeasured events at the same rate until the group has committed every measured record and the service has
+    /// decided every measured event (its outputs are then committed too), or the limit. Returns the measured records still
+    /// uncommitted and the event time of the oldest event still undecided.
+    /// </summary>
+    private static (long Uncommitted, long UndecidedSinceMs) Drain(ServiceRuntime runtime, StreamOptions options, IProducer<byte[], byte[]> producer,
+        Sender sender, LatencyLoad load, int from, double rate, IReadOnlyDictionary<TopicPartition, long> measuredEnds, long windowEndMs)
     {
         var config = ClientConfigs.Consumer(options.Kafka, options.Kafka.GroupId);
         config.StatisticsIntervalMs = 0;
@@ -143,7 +154,8 @@ public static class LatencyProbe
             sender.Send(load.Event(from + i));
             if (clock.Elapsed < nextCheck) continue;
             var left = Uncommitted();
-            if (left == 0 || clock.Elapsed > DrainLimit) return left;
+            var undecidedSince = runtime.Processor.OldestUndecidedEventMs;
+            if ((left == 0 && undecidedSince > windowEndMs) || clock.Elapsed > DrainLimit) return (left, undecidedSince);
             nextCheck = clock.Elapsed + TimeSpan.FromMilliseconds(250);
         }
     }
@@ -155,6 +167,15 @@ public static class LatencyProbe
         using var consumer = new ConsumerBuilder<byte[], byte[]>(config).Build();
         return BenchTopics.PartitionsOf(options.Kafka, [options.Topics.Purchases, options.Topics.Engagements])
             .ToDictionary(tp => tp, tp => consumer.QueryWatermarkOffsets(tp, TimeSpan.FromSeconds(10)).High.Value);
+    }
+
+    private static long OutputsWritten(StreamOptions options)
+    {
+        var config = ClientConfigs.Consumer(options.Kafka, "bench-latency-ends-" + Guid.NewGuid().ToString("N"));
+        config.StatisticsIntervalMs = 0;
+        using var consumer = new ConsumerBuilder<byte[], byte[]>(config).Build();
+        return BenchTopics.PartitionsOf(options.Kafka, [options.Topics.Segments, options.Topics.Alerts])
+            .Sum(tp => consumer.QueryWatermarkOffsets(tp, TimeSpan.FromSeconds(10)).High.Value);
     }
 
     private static void Watch(StreamOptions options, MeasuredWindow window, ConcurrentQueue<double> latencies, CancellationToken stop)
@@ -170,6 +191,7 @@ public static class LatencyProbe
         {
             var r = consumer.Consume(TimeSpan.FromMilliseconds(50));
             if (r?.Message?.Value is not { } value) continue;
+            window.OutputsRead++;
             var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
             if (EventTimeOf(value) is { } at && window.Contains(at)) latencies.Enqueue(now - at);
         }
@@ -194,6 +216,9 @@ public static class LatencyProbe
     private sealed class MeasuredWindow
     {
         private long _start = long.MaxValue, _end = long.MaxValue;
+
+        /// <summary>Every output the reader received (window or not), against the topics' ends: is the reader keeping up?</summary>
+        public long OutputsRead;
 
         public long EndMs => Volatile.Read(ref _end);
 
