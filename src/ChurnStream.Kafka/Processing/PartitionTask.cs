@@ -154,12 +154,11 @@ public sealed class PartitionTask : IDecisionSink
     public void WriteChangelog(IReadOnlyList<string> inputTopics, long? snapshotEveryBytes)
     {
         IReadOnlyList<CustomerProfile> changed = Engine.TakeChanged();
-        if (snapshotEveryBytes is { } every && _bytesSinceSnapshot >= every)
-        {
-            // No compaction here: write everything again, so the recent log alone is the whole state.
-            changed = Engine.Profiles.Values.ToList();
-            _bytesSinceSnapshot = 0;
-        }
+        // No compaction here: now and then write everything again, so the recent log alone is the whole state. Only after
+        // as many bytes of changes as the last snapshot took (at least snapshotEveryBytes): the snapshot's own bytes do not
+        // count, or a partition whose state outgrew the threshold would rewrite all of it at every commit.
+        var snapshot = snapshotEveryBytes is { } every && _bytesSinceSnapshot >= Math.Max(every, _lastSnapshotBytes);
+        if (snapshot) changed = Engine.Profiles.Values.ToList();
         var positions = new Dictionary<string, long>(StringComparer.Ordinal);
         for (var input = 0; input < Inputs.Length; input++)
         {
@@ -172,17 +171,28 @@ public sealed class PartitionTask : IDecisionSink
         var batch = new ChangelogBatch((LastCommitted?.Sequence ?? 0) + 1, Random.Shared.NextInt64());
         var header = new ChangelogBatchHeaders(batch.ToBytes());
         _output.ChangelogCheckpoint(Partition, PositionsCodec.KeyFor(Partition), PositionsCodec.Encode(checkpoint), header, changed.Count, LastCommitted);
+        long written = 0;
         foreach (var p in changed)
         {
             var bytes = ProfileCodec.Encode(p, _clock);
-            _bytesSinceSnapshot += bytes.Length + p.CustomerId.Length;
+            written += bytes.Length + p.CustomerId.Length;
             _output.ChangelogProfile(Partition, p.CustomerId, bytes, header);
+        }
+        if (snapshot)
+        {
+            _lastSnapshotBytes = written;
+            _bytesSinceSnapshot = 0;
+        }
+        else
+        {
+            _bytesSinceSnapshot += written;
         }
         _pending = batch;
     }
 
     // A restored task starts with a snapshot, whatever the log it was restored from held.
     private long _bytesSinceSnapshot = long.MaxValue / 2;
+    private long _lastSnapshotBytes;
     private ChangelogBatch? _pending;
 
     /// <summary>The open transaction committed: its batch is now the one the next follows.</summary>
