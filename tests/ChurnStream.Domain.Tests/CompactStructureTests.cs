@@ -39,7 +39,7 @@ public class CompactStructureTests
                 Assert.Equal(whole.Get(b), ring.Get(b));
             var from = whole.Head - random.Next(-3, 2 * length);
             var to = from + random.Next(0, 2 * length);
-            Assert.Equal(WindowTotalsByGet(whole, from, to), WindowTotals.Over(ring, from, to));
+            Assert.Equal(ReferenceSums.Over(whole.Get, from, to), WindowTotals.Over(ring, from, to));
         }
     }
 
@@ -78,9 +78,7 @@ public class CompactStructureTests
     public void Timers_fire_in_instant_then_customer_order_and_superseded_ones_never()
     {
         var random = new Random(7);
-        var table = new ProfileTable();
-        var profiles = Enumerable.Range(0, 300).Select(i => table.GetOrAdd("c-" + random.Next(0, 100_000) + "-" + i)).ToArray();
-        var timers = new TimerQueue(sharedEveryMs: 3000, table);
+        var (profiles, timers) = TimersOver(300, sharedEveryMs: 3000, random);
         for (var i = 0; i < 3000; i++)
         {
             var p = profiles[random.Next(profiles.Length)];
@@ -103,9 +101,7 @@ public class CompactStructureTests
     public void Timers_scheduled_while_others_fire_keep_the_order_on_shared_and_other_instants()
     {
         var random = new Random(13);
-        var table = new ProfileTable();
-        var profiles = Enumerable.Range(0, 400).Select(i => table.GetOrAdd("c-" + random.Next(0, 100_000) + "-" + i)).ToArray();
-        var timers = new TimerQueue(sharedEveryMs: 5000, table);
+        var (profiles, timers) = TimersOver(400, sharedEveryMs: 5000, random);
         var now = 0L;
         for (var step = 0; step < 20_000; step++)
         {
@@ -192,18 +188,12 @@ public class CompactStructureTests
         for (var i = 0; i < expected.Count; i++) Assert.Equal(0, EventTimeOrder.Instance.Compare(expected[i], drained[i]));
     }
 
-    private static WindowTotals WindowTotalsByGet(WholeRing ring, long from, long to)
+    /// <summary>A timer queue over a table of <paramref name="customers"/> profiles with random ids.</summary>
+    private static (CustomerProfile[] Profiles, TimerQueue Timers) TimersOver(int customers, long sharedEveryMs, Random random)
     {
-        int purchases = 0, interactions = 0;
-        double spend = 0;
-        for (var b = from; b < to; b++)
-        {
-            var x = ring.Get(b);
-            purchases += x.Purchases;
-            interactions += x.Interactions;
-            spend += x.Spend;
-        }
-        return new WindowTotals(purchases, spend, interactions);
+        var table = new ProfileTable();
+        var profiles = Enumerable.Range(0, customers).Select(i => table.GetOrAdd("c-" + random.Next(0, 100_000) + "-" + i)).ToArray();
+        return (profiles, new TimerQueue(sharedEveryMs, table));
     }
 
     /// <summary>The ring as it was before it grew with the history: all <c>length</c> buckets from the first write.</summary>

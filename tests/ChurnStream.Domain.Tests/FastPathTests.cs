@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using ChurnStream.Domain.Codec;
 using ChurnStream.Domain.Profiles;
+using ChurnStream.Domain.Tests.Support;
 
 namespace ChurnStream.Domain.Tests;
 
@@ -61,15 +62,7 @@ public class FastPathTests
             }
             var from = head - random.Next(-5, 70);
             var to = from + random.Next(0, 70);
-            int purchases = 0, interactions = 0;
-            double spend = 0;
-            for (long b = from; b < to; b++)
-            {
-                var x = ring.Get(b);
-                purchases += x.Purchases;
-                interactions += x.Interactions;
-                spend += x.Spend;
-            }
+            var (purchases, spend, interactions) = ReferenceSums.Over(ring.Get, from, to);
             var totals = WindowTotals.Over(ring, from, to);
             Assert.Equal(purchases, totals.Purchases);
             Assert.Equal(interactions, totals.Interactions);

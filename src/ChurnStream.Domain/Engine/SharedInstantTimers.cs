@@ -8,7 +8,7 @@ namespace ChurnStream.Domain.Engine;
 /// (4 bytes a timer, little slack at any count), and sorted once, when the instant is first peeked. A timer added after
 /// that waits in a small heap that is merged with the sorted ones.
 /// </summary>
-internal sealed class SharedInstantTimers(long at)
+internal sealed class SharedInstantTimers(long at, ProfileTable profiles)
 {
     private const int MinBlock = 4;
     private const int MaxBlock = 2048;
@@ -42,9 +42,9 @@ internal sealed class SharedInstantTimers(long at)
     }
 
     /// <summary>The first timer in customer-id order; only when <see cref="Count"/> is not 0.</summary>
-    public CustomerProfile Peek(ProfileTable profiles)
+    public CustomerProfile Peek()
     {
-        var sorted = _sorted ??= SortAppended(profiles);
+        var sorted = _sorted ??= SortAppended();
         var fromSorted = _next < sorted.Length ? profiles.At(sorted[_next]) : null;
         if (_late is null || _late.Count == 0) return fromSorted!;
         var late = _late.Min.Profile;
@@ -52,15 +52,15 @@ internal sealed class SharedInstantTimers(long at)
     }
 
     /// <summary>Removes the timer <see cref="Peek"/> returns.</summary>
-    public void Pop(ProfileTable profiles)
+    public void Pop()
     {
-        var first = Peek(profiles);
+        var first = Peek();
         if (_next < _sorted!.Length && ReferenceEquals(profiles.At(_sorted[_next]), first)) _next++;
         else _late!.Pop();
         Count--;
     }
 
-    private int[] SortAppended(ProfileTable profiles)
+    private int[] SortAppended()
     {
         var all = new int[_appended];
         var at = 0;

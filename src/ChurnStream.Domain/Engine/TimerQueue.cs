@@ -76,7 +76,7 @@ public sealed class TimerQueue
     /// <summary>Removes the timer <see cref="TryPeekDue"/> just returned.</summary>
     public void RemoveDue(CustomerProfile p)
     {
-        if (_peekedShared) _shared[0].Pop(_profiles);
+        if (_peekedShared) _shared[0].Pop();
         else _heap.Pop();
         Count--;
         p.ScheduledTimerMs = CustomerProfile.None;
@@ -111,9 +111,9 @@ public sealed class TimerQueue
             var timers = _shared[0];
             while (timers.Count > 0)
             {
-                var p = timers.Peek(_profiles);
+                var p = timers.Peek();
                 if (p.ScheduledTimerMs == timers.At) return new Entry(timers.At, p);
-                timers.Pop(_profiles);
+                timers.Pop();
                 Count--;
             }
             _shared.RemoveAt(0);
@@ -131,7 +131,7 @@ public sealed class TimerQueue
             else hi = mid;
         }
         if (lo < _shared.Count && _shared[lo].At == atMs) return _shared[lo];
-        var timers = new SharedInstantTimers(atMs);
+        var timers = new SharedInstantTimers(atMs, _profiles);
         _shared.Insert(lo, timers);
         return timers;
     }

@@ -6,6 +6,7 @@ using ChurnStream.Domain.Events;
 using ChurnStream.Domain.Time;
 using ChurnStream.Domain.Kpi;
 using ChurnStream.Domain.Options;
+using ChurnStream.Domain.Profiles;
 using ChurnStream.Domain.Scoring;
 using ChurnStream.Domain.Segments;
 using ChurnStream.Model;
@@ -150,7 +151,7 @@ public sealed class StreamProcessor : IDisposable
                         _consumedSinceCommit = false;
                         _customersTracked = _taskSnapshot.Sum(t => t.Engine.CustomerCount);
                         Interlocked.Exchange(ref _oldestUndecidedMs, _tasks.Values
-                            .Select(t => t.Engine.OldestBufferedMs).Where(ms => ms != long.MinValue).DefaultIfEmpty(long.MaxValue).Min());
+                            .Select(t => t.Engine.OldestBufferedMs).Where(ms => ms != CustomerProfile.None).DefaultIfEmpty(long.MaxValue).Min());
                     }
                 }
                 catch (KafkaException ex) when (_inTransaction && !(ex is ConsumeException))

@@ -184,6 +184,15 @@ public static class BenchTopics
         return result;
     }
 
+    /// <summary>The end (high watermark) of every partition of <paramref name="topics"/>.</summary>
+    public static Dictionary<TopicPartition, long> EndOffsets(KafkaOptions kafka, IEnumerable<string> topics)
+    {
+        var config = ClientConfigs.Consumer(kafka, "bench-ends-" + Guid.NewGuid().ToString("N"));
+        config.StatisticsIntervalMs = 0;
+        using var consumer = new ConsumerBuilder<byte[], byte[]>(config).Build();
+        return PartitionsOf(kafka, topics).ToDictionary(tp => tp, tp => consumer.QueryWatermarkOffsets(tp, TimeSpan.FromSeconds(10)).High.Value);
+    }
+
     public static List<TopicPartition> PartitionsOf(KafkaOptions kafka, IEnumerable<string> topics)
     {
         using var admin = new AdminClientBuilder(ClientConfigs.Common(kafka)).Build();

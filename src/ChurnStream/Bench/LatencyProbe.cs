@@ -70,7 +70,7 @@ public static class LatencyProbe
             window.Close();
             producer.Flush(TimeSpan.FromSeconds(30));
             var achieved = total / clock.Elapsed.TotalSeconds;
-            var measuredEnds = InputEnds(options);
+            var measuredEnds = BenchTopics.EndOffsets(options.Kafka, [options.Topics.Purchases, options.Topics.Engagements]);
 
             // The stream goes on while the tail drains (as a live one does): with no lateness, an event is released once a
             // later event of its partition has moved the watermark past it. These events are not measured.
@@ -82,7 +82,7 @@ public static class LatencyProbe
             stop.Cancel();
             watcher.Join(TimeSpan.FromSeconds(5));
 
-            var written = OutputsWritten(options);
+            var written = BenchTopics.EndOffsets(options.Kafka, [options.Topics.Segments, options.Topics.Alerts]).Values.Sum();
             var sorted = latencies.ToList();
             var outputs = sorted.Count;
             var waited = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() - window.EndMs;
@@ -158,24 +158,6 @@ public static class LatencyProbe
             if ((left == 0 && undecidedSince > windowEndMs) || clock.Elapsed > DrainLimit) return (left, undecidedSince);
             nextCheck = clock.Elapsed + TimeSpan.FromMilliseconds(250);
         }
-    }
-
-    private static Dictionary<TopicPartition, long> InputEnds(StreamOptions options)
-    {
-        var config = ClientConfigs.Consumer(options.Kafka, "bench-latency-ends-" + Guid.NewGuid().ToString("N"));
-        config.StatisticsIntervalMs = 0;
-        using var consumer = new ConsumerBuilder<byte[], byte[]>(config).Build();
-        return BenchTopics.PartitionsOf(options.Kafka, [options.Topics.Purchases, options.Topics.Engagements])
-            .ToDictionary(tp => tp, tp => consumer.QueryWatermarkOffsets(tp, TimeSpan.FromSeconds(10)).High.Value);
-    }
-
-    private static long OutputsWritten(StreamOptions options)
-    {
-        var config = ClientConfigs.Consumer(options.Kafka, "bench-latency-ends-" + Guid.NewGuid().ToString("N"));
-        config.StatisticsIntervalMs = 0;
-        using var consumer = new ConsumerBuilder<byte[], byte[]>(config).Build();
-        return BenchTopics.PartitionsOf(options.Kafka, [options.Topics.Segments, options.Topics.Alerts])
-            .Sum(tp => consumer.QueryWatermarkOffsets(tp, TimeSpan.FromSeconds(10)).High.Value);
     }
 
     private static void Watch(StreamOptions options, MeasuredWindow window, ConcurrentQueue<double> latencies, CancellationToken stop)
