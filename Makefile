@@ -31,8 +31,14 @@ demo: build
 	$(DOTNET) $(BIN)/churnstream.dll demo $(DEMO_ARGS)
 
 ## The test suite. Against a real cluster: KAFKA_BOOTSTRAP_SERVERS=host:9092 make test
+## A failing run ends with the failed tests and their messages, so the tail of a CI log names them.
+TEST_LOG ?= $(or $(TMPDIR),/tmp)/churnstream-test.log
 test: build
-	$(DOTNET) test ChurnStream.sln -c $(CONFIGURATION) --no-build -nologo -m:1 --logger "console;verbosity=minimal"
+	@set -o pipefail; \
+	$(DOTNET) test ChurnStream.sln -c $(CONFIGURATION) --no-build -nologo -m:1 --logger "console;verbosity=minimal" 2>&1 | tee $(TEST_LOG); \
+	status=$$?; \
+	if [ $$status != 0 ]; then bash tests/failed-tests.sh $(TEST_LOG); echo "make test failed (exit $$status)"; fi; \
+	exit $$status
 
 ## The exactly-once crash, scale, fault and SIGTERM tests alone (about 3 minutes; also part of `make test`).
 test-resilience: build

@@ -51,7 +51,7 @@ public sealed class KcatSpecs
                 || l.StartsWith("churnstream_events_consumed", StringComparison.Ordinal) || l.StartsWith("churnstream_partitions", StringComparison.Ordinal)
                 || l.StartsWith("churnstream_transactions", StringComparison.Ordinal) || l.StartsWith("churnstream_segment_changes", StringComparison.Ordinal)))
             + "\nclocks:\n" + string.Join("\n", service.Runtime.Processor.Tasks.Values.Select(t => $"partition {t.Partition}: {t.Engine.ExportWatermarks()}"
-                + $" inputs [{string.Join(", ", t.Engine.ExportWatermarks().Inputs)}] replaying={t.Replaying}")));
+                + $" inputs [{string.Join(", ", t.Engine.ExportWatermarks().Inputs)}] sources [{string.Join(", ", t.SourceWatermarks)}] replaying={t.Replaying}")));
         var alert = silent.Single();
         // Silent 60 days after the last purchase (day 140), dated at the deadline itself.
         Assert.Contains($"\"detectedAt\":\"{At(200)}\"", alert);

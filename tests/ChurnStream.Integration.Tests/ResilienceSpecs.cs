@@ -125,6 +125,7 @@ public sealed class ResilienceSpecs
     private static StreamOptions WithProductionIdleness(StreamOptions o)
     {
         o.Clock.IdleInputAfterMs = new ClockOptions().IdleInputAfterMs;
+        o.Clock.IdlePartitionAfterMs = new ClockOptions().IdlePartitionAfterMs;
         return o;
     }
 

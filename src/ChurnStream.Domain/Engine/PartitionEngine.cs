@@ -144,11 +144,14 @@ public sealed class PartitionEngine
     /// </summary>
     public void DriveByWatermarks(int input) => _watermarkDriven[input] = true;
 
-    /// <summary>An upstream's promise that <paramref name="input"/> brings no more events before <paramref name="watermarkMs"/>.</summary>
-    public void ObserveInputWatermark(int input, long watermarkMs, IDecisionSink sink)
+    /// <summary>
+    /// An upstream's promise that <paramref name="input"/> brings no more events before <paramref name="watermarkMs"/>
+    /// (never moves its watermark back); <paramref name="idle"/>: every upstream is idle, so it holds nothing back.
+    /// </summary>
+    public void ObserveInputWatermark(int input, long watermarkMs, IDecisionSink sink, bool idle = false)
     {
         if (watermarkMs > _inputWatermark[input]) _inputWatermark[input] = watermarkMs;
-        _inputIdle[input] = false;
+        _inputIdle[input] = idle;
         AdvanceTo(CandidateWatermark(includeWatermarkDriven: true), sink);
     }
 

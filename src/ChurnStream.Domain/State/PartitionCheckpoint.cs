@@ -13,8 +13,9 @@ namespace ChurnStream.Domain.State;
 /// <item><see cref="Buffered"/>: the events accepted but not yet released by the watermark. They cannot be re-read
 /// instead: messages after the oldest of them may already be applied (released or late), and replaying those would
 /// count them twice.</item>
-/// <item><see cref="SourceWatermarks"/>: the host's per-source watermarks of the repartition topic (empty when
-/// there is none); the repartition input advances to their minimum, so losing them would hold it back.</item>
+/// <item><see cref="SourceWatermarks"/>: what every source last announced on the repartition topic (watermark and
+/// idle flag; empty when there is no such topic); the repartition input advances by them
+/// (<see cref="Time.SourceWatermarkValve"/>), so losing them would hold it back.</item>
 /// </list>
 /// The snapshot must be taken between two messages (nothing half-applied), in the same transaction as the outputs
 /// decided so far and the changelog records of the profiles changed since the previous snapshot.
@@ -23,7 +24,7 @@ public sealed record PartitionCheckpoint(
     IReadOnlyDictionary<string, long> Positions,
     EngineWatermarks Watermarks,
     IReadOnlyList<CustomerEvent> Buffered,
-    IReadOnlyList<long> SourceWatermarks);
+    IReadOnlyList<Time.SourceWatermark> SourceWatermarks);
 
 /// <summary>
 /// The watermark state of a <c>PartitionEngine</c>: <c>Watermark</c>, <c>MaxEventTime</c>, the raw

@@ -1,5 +1,6 @@
 using ChurnStream.Domain.Engine;
 using ChurnStream.Domain.Events;
+using ChurnStream.Domain.Time;
 
 namespace ChurnStream.Domain.State;
 
@@ -7,17 +8,17 @@ namespace ChurnStream.Domain.State;
 /// The changelog record of a partition's <see cref="PartitionCheckpoint"/>: input positions, the engine's watermarks,
 /// the events still buffered, the repartition source watermarks. Its key (<see cref="KeyFor"/>) starts with byte 0xFF,
 /// which no UTF-8 customer id does, so it shares the customer-keyed changelog without colliding.
-/// <para><b>Format version 1</b> (varint = unsigned LEB128; zz = zig-zag then varint; opt-time = varint of
+/// <para><b>Format version 2</b> (varint = unsigned LEB128; zz = zig-zag then varint; opt-time = varint of
 /// (zig-zag(t) + 1) mod 2^64, so that 0 is none = <c>long.MinValue</c>; str = varint (UTF-8 length + 1) and the bytes,
 /// 0 = null; fixed-width numbers little-endian):</para>
 /// <list type="number">
-/// <item><c>byte</c> format version = 1.</item>
+/// <item><c>byte</c> format version = 2 (version 1, read too, lacks the source flags below).</item>
 /// <item><c>varint</c> number of positions; per position, in ordinal order of the topic, no repeats:
 /// str topic (not null), zz next offset.</item>
 /// <item>opt-time <c>Watermark</c>, opt-time <c>MaxEventTime</c>, opt-time <c>OwnInputsWatermark</c>.</item>
 /// <item><c>varint</c> number of inputs; per input: opt-time watermark, <c>byte</c> flags (bit 0 idle, bit 1 driven by
 /// watermarks; others 0).</item>
-/// <item><c>varint</c> number of source watermarks; each an opt-time.</item>
+/// <item><c>varint</c> number of source watermarks; each an opt-time and <c>byte</c> flags (bit 0 idle; others 0).</item>
 /// <item><c>varint</c> number of buffered events, in <see cref="EventTimeOrder"/>; per event: str customer id (not null);
 /// zz occurred-at, the first absolute, the others as the difference to the previous event's; <c>byte</c> kind;
 /// <c>byte</c> flags (bit 0 amount ≠ +0.0, 1 event id, 2 category, 3 channel not null, 4 score ≠ 0, 5 reason ≠ None;
@@ -30,7 +31,10 @@ namespace ChurnStream.Domain.State;
 /// </summary>
 public static class PositionsCodec
 {
-    public const byte FormatVersion = 1;
+    public const byte FormatVersion = 2;
+
+    /// <summary>The oldest format version this build still reads (a checkpoint written before an upgrade).</summary>
+    public const byte OldestReadableVersion = 1;
 
     private const string What = "partition checkpoint";
 
@@ -55,7 +59,7 @@ public static class PositionsCodec
         var n = 1 + StateBinary.MaxVarint * 6 + 4;
         foreach (var (topic, _) in c.Positions) n += StateBinary.MaxStringSize(topic) + StateBinary.MaxVarint;
         n += c.Watermarks.Inputs.Count * (StateBinary.MaxVarint + 1);
-        n += c.SourceWatermarks.Count * StateBinary.MaxVarint;
+        n += c.SourceWatermarks.Count * (StateBinary.MaxVarint + 1);
         foreach (var e in c.Buffered)
             n += StateBinary.MaxStringSize(e.CustomerId) + StateBinary.MaxVarint + 2 + 8
                  + StateBinary.MaxStringSize(e.EventId) + StateBinary.MaxStringSize(e.Category) + StateBinary.MaxStringSize(e.Channel) + 2;
@@ -95,7 +99,11 @@ public static class PositionsCodec
         }
 
         w.VarU((ulong)c.SourceWatermarks.Count);
-        foreach (var s in c.SourceWatermarks) OptTime(ref w, s);
+        foreach (var s in c.SourceWatermarks)
+        {
+            OptTime(ref w, s.Watermark);
+            w.Byte((byte)(s.Idle ? 1 : 0));
+        }
 
         var events = c.Buffered.ToArray();
         Array.Sort(events, EventTimeOrder.Instance);
@@ -123,7 +131,7 @@ public static class PositionsCodec
 
     public static PartitionCheckpoint Decode(ReadOnlySpan<byte> data)
     {
-        var body = StateBinary.Unseal(data, FormatVersion, What);
+        var body = StateBinary.Unseal(data, OldestReadableVersion, FormatVersion, What, out var version);
         var r = new StateReader(body, What);
         // every element takes at least one byte: a count beyond the body's length is corrupt, not a huge allocation
         var maxCount = body.Length;
@@ -151,8 +159,14 @@ public static class PositionsCodec
             inputs[i] = new InputWatermark(t, (f & 1) != 0, (f & 2) != 0);
         }
 
-        var sources = new long[r.Count(maxCount, "the number of source watermarks")];
-        for (var i = 0; i < sources.Length; i++) sources[i] = OptTime(ref r);
+        var sources = new SourceWatermark[r.Count(maxCount, "the number of source watermarks")];
+        for (var i = 0; i < sources.Length; i++)
+        {
+            var t = OptTime(ref r);
+            var f = version >= 2 ? r.Byte() : (byte)0;
+            if (f > 1) throw r.Corrupt($"undefined source flags 0x{f:x2}");
+            sources[i] = new SourceWatermark(t, f == 1);
+        }
 
         var events = new CustomerEvent[r.Count(maxCount, "the number of buffered events")];
         var previous = 0L;

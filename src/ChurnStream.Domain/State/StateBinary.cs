@@ -205,11 +205,18 @@ internal static class StateBinary
     /// Checks the version byte and the trailing CRC-32 of a sealed record and returns its body (after the version,
     /// before the checksum).
     /// </summary>
-    public static ReadOnlySpan<byte> Unseal(ReadOnlySpan<byte> data, byte version, string what)
+    public static ReadOnlySpan<byte> Unseal(ReadOnlySpan<byte> data, byte version, string what) =>
+        Unseal(data, version, version, what, out _);
+
+    /// <summary>As <see cref="Unseal(ReadOnlySpan{byte}, byte, string)"/>, for a format read in versions <paramref name="oldest"/> to <paramref name="newest"/>.</summary>
+    public static ReadOnlySpan<byte> Unseal(ReadOnlySpan<byte> data, byte oldest, byte newest, string what, out byte version)
     {
         if (data.IsEmpty) throw new FormatException($"Corrupt {what}: the data is empty.");
-        if (data[0] != version)
-            throw new FormatException($"Unsupported {what} format version {data[0]} (this build reads version {version}).");
+        version = data[0];
+        if (version < oldest || version > newest)
+            throw new FormatException(oldest == newest
+                ? $"Unsupported {what} format version {version} (this build reads version {newest})."
+                : $"Unsupported {what} format version {version} (this build reads versions {oldest} to {newest}).");
         if (data.Length < 5) throw new FormatException($"Corrupt {what}: the data is truncated.");
         var expected = BinaryPrimitives.ReadUInt32LittleEndian(data[^4..]);
         if (Crc32.HashToUInt32(data[..^4]) != expected)

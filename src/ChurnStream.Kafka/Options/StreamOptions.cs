@@ -127,6 +127,14 @@ public sealed class ClockOptions
     /// </summary>
     public int IdleInputAfterMs { get; set; } = 10_000;
 
+    /// <summary>
+    /// A partition whose own inputs have all been at their end this long (wall clock) announces itself idle on the
+    /// repartition topic and stops holding back the partitions it forwards events to. Longer than
+    /// <see cref="IdleInputAfterMs"/>: a producer stall taken for an end then makes more events late, those of every
+    /// partition rather than of one topic.
+    /// </summary>
+    public int IdlePartitionAfterMs { get; set; } = 30_000;
+
     /// <summary>Events further than this in the future of the wall clock are rejected (absurd_timestamp); 0 disables.</summary>
     public double MaxFutureSkewHours { get; set; } = 24;
 
@@ -134,6 +142,8 @@ public sealed class ClockOptions
     {
         if (IdleAdvanceAfterSeconds < 1) errors.Add($"Clock:IdleAdvanceAfterSeconds must be at least 1 (is {IdleAdvanceAfterSeconds}).");
         if (IdleInputAfterMs is < 0 or > 3_600_000) errors.Add($"Clock:IdleInputAfterMs must be between 0 and 3600000 (is {IdleInputAfterMs}).");
+        if (IdlePartitionAfterMs < IdleInputAfterMs || IdlePartitionAfterMs > 3_600_000)
+            errors.Add($"Clock:IdlePartitionAfterMs must be between Clock:IdleInputAfterMs ({IdleInputAfterMs}) and 3600000 (is {IdlePartitionAfterMs}).");
         if (MaxFutureSkewHours < 0) errors.Add($"Clock:MaxFutureSkewHours must be 0 or more (is {MaxFutureSkewHours}).");
     }
 }

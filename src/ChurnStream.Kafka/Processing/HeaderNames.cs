@@ -21,6 +21,15 @@ public static class HeaderNames
     /// <summary>On a watermark record of the repartition topic: the partition that announces its progress.</summary>
     public const string WatermarkSource = "churnstream.watermark.source";
 
-    /// <summary>On a watermark record: event time (Unix ms) before which the source forwards no more events, or <c>idle</c>.</summary>
+    /// <summary>
+    /// On a watermark record: event time (Unix ms) before which the source forwards no more events, or <c>idle</c>
+    /// when it has none yet and is idle.
+    /// </summary>
     public const string Watermark = "churnstream.watermark";
+
+    /// <summary>
+    /// On a watermark record: <c>idle</c> when every input of the source is at its end (it holds no partition back
+    /// until it announces <c>active</c> again), else <c>active</c>.
+    /// </summary>
+    public const string WatermarkStatus = "churnstream.watermark.status";
 }

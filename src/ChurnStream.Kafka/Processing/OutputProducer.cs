@@ -2,6 +2,7 @@ using System.Text;
 using Confluent.Kafka;
 using ChurnStream.Domain.Codec;
 using ChurnStream.Domain.Outputs;
+using ChurnStream.Domain.Time;
 using ChurnStream.Kafka.Options;
 using ChurnStream.Observability;
 
@@ -76,18 +77,21 @@ public sealed class OutputProducer : IDisposable
 
     /// <summary>
     /// Tells partition <paramref name="toPartition"/> of the repartition topic that <paramref name="fromPartition"/>
-    /// forwards no more events before <paramref name="watermarkMs"/> (<see cref="long.MaxValue"/>: it has no input at all).
+    /// forwards no more events before the watermark, and whether it is idle.
     /// </summary>
-    public void WatermarkMarker(int toPartition, int fromPartition, long watermarkMs)
+    public void WatermarkMarker(int toPartition, int fromPartition, SourceWatermark marker)
     {
-        var value = watermarkMs == long.MaxValue ? "idle" : watermarkMs.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var value = marker.Watermark == long.MinValue ? "idle" : marker.Watermark.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var status = marker.Idle ? "idle" : "active";
         var headers = new Headers
         {
             { HeaderNames.WatermarkSource, Encoding.UTF8.GetBytes(fromPartition.ToString(System.Globalization.CultureInfo.InvariantCulture)) },
             { HeaderNames.Watermark, Encoding.UTF8.GetBytes(value) },
+            { HeaderNames.WatermarkStatus, Encoding.UTF8.GetBytes(status) },
         };
+        var json = $"{{\"watermarkFrom\":{fromPartition},\"watermark\":\"{value}\",\"status\":\"{status}\"}}";
         Send(new TopicPartition(_topics.Repartition, new Partition(toPartition)),
-            new Message<byte[], byte[]> { Key = null!, Value = Encoding.UTF8.GetBytes($"{{\"watermarkFrom\":{fromPartition},\"watermark\":\"{value}\"}}"), Headers = headers });
+            new Message<byte[], byte[]> { Key = null!, Value = Encoding.UTF8.GetBytes(json), Headers = headers });
     }
 
     /// <summary>A checkpoint record on the task's changelog partition; it opens the batch of <paramref name="size"/> profiles that follow.</summary>

@@ -30,8 +30,8 @@ public sealed class PartitionTask : IDecisionSink
     private ConsumeResult<byte[], byte[]>? _current;
     private CustomerEvent? _currentEvent;
 
-    private readonly long[] _sourceWatermarks;
-    private long _lastMarker = long.MinValue;
+    private readonly SourceWatermarkValve _sources;
+    private SourceWatermark? _lastMarker;
 
     private readonly BucketClock _clock;
 
@@ -42,7 +42,7 @@ public sealed class PartitionTask : IDecisionSink
         Engine.DriveByWatermarks(RepartitionInput);
         Engine.TrackChanges();
         _clock = new BucketClock(detection);
-        _sourceWatermarks = Enumerable.Repeat(long.MinValue, partitionCount).ToArray();
+        _sources = new SourceWatermarkValve(partitionCount);
         _output = output;
         _metrics = metrics;
     }
@@ -81,7 +81,7 @@ public sealed class PartitionTask : IDecisionSink
         LastCommitted = restored.Batch;
         if (restored.Checkpoint is not { } c) return;
         RestoredWatermark = c.Watermarks.Watermark;
-        for (var i = 0; i < _sourceWatermarks.Length && i < c.SourceWatermarks.Count; i++) _sourceWatermarks[i] = c.SourceWatermarks[i];
+        _sources.Restore(c.SourceWatermarks);
         for (var input = 0; input < Inputs.Length; input++)
         {
             var topic = inputTopics[input];
@@ -167,7 +167,7 @@ public sealed class PartitionTask : IDecisionSink
             positions[ResumeKey(inputTopics[input])] = Inputs[input].ResumeFrom(Engine.Watermark);
         }
         Forwards.WriteTo(positions);
-        var checkpoint = new PartitionCheckpoint(positions, Engine.ExportWatermarks(), [], _sourceWatermarks.ToArray());
+        var checkpoint = new PartitionCheckpoint(positions, Engine.ExportWatermarks(), [], _sources.Export());
         var batch = new ChangelogBatch((LastCommitted?.Sequence ?? 0) + 1, Random.Shared.NextInt64());
         var header = new ChangelogBatchHeaders(batch.ToBytes());
         _output.ChangelogCheckpoint(Partition, PositionsCodec.KeyFor(Partition), PositionsCodec.Encode(checkpoint), header, changed.Count, LastCommitted);
@@ -201,7 +201,7 @@ public sealed class PartitionTask : IDecisionSink
         if (_pending is { } b) LastCommitted = b;
         _pending = null;
         foreach (var input in Inputs) input.Committed();
-        if (!Replaying) _claimableMarker = Math.Max(_claimableMarker, CurrentMarker());
+        if (!Replaying) _claimableMarker = CurrentMarker();
     }
 
     private static string ConsumedKey(string topic) => "consumed:" + topic;
@@ -209,24 +209,25 @@ public sealed class PartitionTask : IDecisionSink
 
     /// <summary>
     /// A watermark record from partition <paramref name="source"/> arrived on this partition of the repartition
-    /// topic. The repartition input advances to the smallest watermark over all sources (as Flink combines the
-    /// watermarks of a shuffle), so forwarded events are applied in event-time order with the local ones.
+    /// topic. The repartition input advances to the smallest watermark over the sources that are not idle (as Flink
+    /// combines the watermarks of a shuffle), so forwarded events are applied in event-time order with the local ones.
     /// </summary>
-    public void ObserveSourceWatermark(int source, long watermarkMs)
+    public void ObserveSourceWatermark(int source, SourceWatermark announced)
     {
-        if ((uint)source >= (uint)_sourceWatermarks.Length || watermarkMs <= _sourceWatermarks[source]) return;
-        _sourceWatermarks[source] = watermarkMs;
-        var min = long.MaxValue;
-        foreach (var w in _sourceWatermarks) min = Math.Min(min, w);
-        if (min == long.MinValue) return; // some source has not spoken yet
-        if (min == long.MaxValue) Engine.SetInputIdle(RepartitionInput, idle: true, this);
-        else Engine.ObserveInputWatermark(RepartitionInput, min, this);
+        if (!_sources.Observe(source, announced)) return;
+        var combined = _sources.Combined;
+        if (combined.Watermark == long.MinValue && !combined.Idle) return; // an active source has not spoken yet
+        Engine.ObserveInputWatermark(RepartitionInput, combined.Watermark, this, combined.Idle);
     }
 
+    /// <summary>What the repartition topic's sources last announced to this partition.</summary>
+    public SourceWatermark[] SourceWatermarks => _sources.Export();
+
     /// <summary>
-    /// The watermark this partition announces to every partition of the repartition topic, when it moved since the
-    /// last announcement; null when there is nothing new to say. <see cref="long.MaxValue"/> means: no input here at
-    /// all. Asked once per commit, so the records cost partitions² per commit interval at most.
+    /// What this partition announces to every partition of the repartition topic, when it changed since the last
+    /// announcement; null when there is nothing new to say. Its own inputs' watermark, and whether all of them are
+    /// idle (then it holds no partition back, as an idle Flink source does not). Asked once per commit, so the records
+    /// cost partitions² per commit interval at most.
     /// <para>
     /// It claims only what the <b>last commit</b> covered: every event forwarded before that commit is in the
     /// repartition log ahead of the record. Claiming the live watermark would be wrong on a broker that shows aborted
@@ -234,21 +235,20 @@ public sealed class PartitionTask : IDecisionSink
     /// record, sent after them, lands; their copies, forwarded again after the rewind, would then arrive late.
     /// </para>
     /// </summary>
-    public long? NextMarker()
+    public SourceWatermark? NextMarker()
     {
-        var w = _claimableMarker;
-        if (w == long.MinValue || w <= _lastMarker) return null;
-        _lastMarker = w;
-        return w;
+        if (_claimableMarker is not { } m || m == _lastMarker) return null;
+        if (m.Watermark == long.MinValue && !m.Idle) return null; // nothing to promise yet
+        _lastMarker = m;
+        return m;
     }
 
-    private long _claimableMarker = long.MinValue;
+    private SourceWatermark? _claimableMarker;
 
-    private long CurrentMarker()
-    {
-        var w = Engine.OwnInputsWatermark;
-        return w == long.MinValue && Engine.IsInputIdle(PurchasesInput) && Engine.IsInputIdle(EngagementsInput) ? long.MaxValue : w;
-    }
+    /// <summary>Whether the last announcement said idle.</summary>
+    public bool AnnouncedIdle => _lastMarker?.Idle ?? false;
+
+    private SourceWatermark CurrentMarker() => new(Engine.OwnInputsWatermark, _partitionIdle);
 
     public int Partition { get; }
     public PartitionEngine Engine { get; }
@@ -272,6 +272,7 @@ public sealed class PartitionTask : IDecisionSink
         _currentEvent = evt;
         LastEventWallMs = Environment.TickCount64;
         _endReachedAt[input] = 0;
+        if (input != RepartitionInput) _partitionIdle = false;
         try
         {
             Engine.Accept(evt, input, this);
@@ -294,20 +295,32 @@ public sealed class PartitionTask : IDecisionSink
 
     /// <summary>
     /// An input that has stayed at its end for <paramref name="idleAfterMs"/> stops holding the watermark back. A
-    /// momentary end (the consumer caught up with a producer that is still writing) does not count.
+    /// momentary end (the consumer caught up with a producer that is still writing) does not count. When both own
+    /// inputs have stayed at their end for <paramref name="partitionIdleAfterMs"/>, the partition is idle for the
+    /// partitions it forwards to (at once if it never had an event: it then holds nothing to wait for).
     /// </summary>
-    public void MarkIdleInputs(long idleAfterMs)
+    public void MarkIdleInputs(long idleAfterMs, long partitionIdleAfterMs)
     {
+        var now = Environment.TickCount64;
         for (var input = 0; input < _endReachedAt.Length; input++)
-            if (_endReachedAt[input] != 0 && Environment.TickCount64 - _endReachedAt[input] >= idleAfterMs)
+            if (_endReachedAt[input] != 0 && now - _endReachedAt[input] >= idleAfterMs)
                 Engine.SetInputIdle(input, idle: true, this);
+        var ownIdle = Engine.IsInputIdle(PurchasesInput) && Engine.IsInputIdle(EngagementsInput);
+        _partitionIdle = ownIdle && (Engine.OwnInputsWatermark == long.MinValue
+            || (EndedFor(PurchasesInput, now) >= partitionIdleAfterMs && EndedFor(EngagementsInput, now) >= partitionIdleAfterMs));
     }
+
+    private long EndedFor(int input, long now) => _endReachedAt[input] == 0 ? 0 : now - _endReachedAt[input];
+
+    /// <summary>Every own input at its end long enough (<see cref="MarkIdleInputs"/>); cleared by the next event.</summary>
+    private bool _partitionIdle;
 
     /// <summary>An event read here but forwarded to the partition that owns its customer.</summary>
     public void Forwarded(int input, long eventTimeMs)
     {
         LastEventWallMs = Environment.TickCount64;
         _endReachedAt[input] = 0;
+        _partitionIdle = false;
         Engine.ObserveInputTime(input, eventTimeMs, this);
     }
 

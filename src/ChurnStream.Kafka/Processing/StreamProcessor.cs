@@ -527,15 +527,19 @@ public sealed class StreamProcessor : IDisposable
         return IsNumber(p, out partition) && IsNumber(o, out offset) && IsNumber(c, out committed);
     }
 
-    private static bool TryWatermarkOf(ConsumeResult<byte[], byte[]> m, out int source, out long watermark)
+    private static bool TryWatermarkOf(ConsumeResult<byte[], byte[]> m, out int source, out SourceWatermark watermark)
     {
         source = -1;
-        watermark = long.MinValue;
+        watermark = SourceWatermark.Unknown;
         var h = m.Message.Headers;
         if (h is null || !h.TryGetLastBytes(HeaderNames.Watermark, out var w) || !h.TryGetLastBytes(HeaderNames.WatermarkSource, out var s)
             || !IsNumber(s, out source)) return false;
-        if (w.AsSpan().SequenceEqual("idle"u8)) { watermark = long.MaxValue; return true; }
-        return IsNumber(w, out watermark);
+        var idle = h.TryGetLastBytes(HeaderNames.WatermarkStatus, out var status) && status.AsSpan().SequenceEqual("idle"u8);
+        // "idle" as the watermark itself: a source without any event of its own (and the format before the status header)
+        if (w.AsSpan().SequenceEqual("idle"u8)) { watermark = new SourceWatermark(long.MinValue, true); return true; }
+        if (!IsNumber(w, out long ms)) return false;
+        watermark = new SourceWatermark(ms, idle);
+        return true;
     }
 
     /// <summary>A header value that is a decimal number and nothing else.</summary>
@@ -548,7 +552,13 @@ public sealed class StreamProcessor : IDisposable
     {
         foreach (var task in _tasks.Values.Where(t => !t.Replaying))
         {
+            var before = task.AnnouncedIdle;
             if (task.NextMarker() is not { } w) continue;
+            if (w.Idle != before)
+                _log.LogInformation(w.Idle
+                        ? "Partition {Partition}: every input at its end; it announces idle at {Watermark} and holds back no partition it forwards to"
+                        : "Partition {Partition}: active again at {Watermark}",
+                    task.Partition, w.Watermark == long.MinValue ? "none" : EventTime.Format(w.Watermark));
             for (var p = 0; p < _partitionCount; p++) _output!.WatermarkMarker(p, task.Partition, w);
         }
     }
@@ -569,7 +579,7 @@ public sealed class StreamProcessor : IDisposable
     /// <summary>A live partition that has been quiet moves its watermark with the wall clock; historic data never does.</summary>
     private void AdvanceIdlePartitions()
     {
-        foreach (var task in _tasks.Values.Where(t => !t.Replaying)) task.MarkIdleInputs(_options.Clock.IdleInputAfterMs);
+        foreach (var task in _tasks.Values.Where(t => !t.Replaying)) task.MarkIdleInputs(_options.Clock.IdleInputAfterMs, _options.Clock.IdlePartitionAfterMs);
         if (!_options.Clock.IdleAdvance) return;
         var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         foreach (var task in _tasks.Values.Where(t => !t.Replaying))

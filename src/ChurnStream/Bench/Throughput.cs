@@ -160,6 +160,7 @@ public static class PipelineRun
         {
             IdleAdvance = false,
             IdleInputAfterMs = app.Stream.Clock.IdleInputAfterMs,
+            IdlePartitionAfterMs = app.Stream.Clock.IdlePartitionAfterMs,
             MaxFutureSkewHours = app.Stream.Clock.MaxFutureSkewHours,
         },
     };

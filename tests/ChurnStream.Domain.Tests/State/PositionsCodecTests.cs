@@ -2,6 +2,7 @@ using ChurnStream.Domain.Engine;
 using ChurnStream.Domain.Events;
 using ChurnStream.Domain.State;
 using ChurnStream.Domain.Tests.Support;
+using ChurnStream.Domain.Time;
 using FsCheck;
 using FsCheck.Fluent;
 using FsCheck.Xunit;
@@ -27,7 +28,7 @@ public class PositionsCodecTests
         foreach (var topic in new[] { "purchases", "engagements", "churnstream-repartition", "", "töpic-€" })
             if (r.Next(3) != 0) positions[topic] = r.Next(3) == 0 ? r.NextInt64(long.MinValue, long.MaxValue) : r.Next(-2, 1_000_000);
         var inputs = Enumerable.Range(0, r.Next(0, 4)).Select(_ => new InputWatermark(OptTime(r), r.Next(2) == 0, r.Next(2) == 0)).ToArray();
-        var sources = Enumerable.Range(0, r.Next(0, 5)).Select(_ => OptTime(r)).ToArray();
+        var sources = Enumerable.Range(0, r.Next(0, 5)).Select(_ => new SourceWatermark(OptTime(r), r.Next(2) == 0)).ToArray();
         var pool = Population.Generate(seed);
         var buffered = Enumerable.Range(0, r.Next(0, 30)).Select(_ => pool[r.Next(pool.Count)])
             .Select(e => r.Next(5) == 0 ? e with { Category = "", Channel = "web", Reason = (StatedReason)r.Next(5), Score = (byte)r.Next(6), Amount = -0.0 } : e)
@@ -77,9 +78,41 @@ public class PositionsCodecTests
     public void Unknown_checkpoint_format_version_is_rejected()
     {
         var bytes = PositionsCodec.Encode(RandomCheckpoint(7))[..^4];
-        bytes[0] = 2;
+        bytes[0] = 3;
         var ex = Assert.Throws<FormatException>(() => PositionsCodec.Decode(ProfileCodecTests.Reseal(bytes)));
-        Assert.Contains("version 2", ex.Message);
+        Assert.Contains("version 3", ex.Message);
+    }
+
+    [Fact]
+    public void Checkpoint_of_format_version_1_is_still_read_with_every_source_active()
+    {
+        var c = new PartitionCheckpoint(new Dictionary<string, long> { ["purchases"] = 7 },
+            new EngineWatermarks(1_000, 2_000, 1_500, [new InputWatermark(1_000, false, false)]), [],
+            [new SourceWatermark(5, Idle: false), new SourceWatermark(long.MinValue, Idle: false)]);
+        var v2 = PositionsCodec.Encode(c);
+        // version 1 wrote each source as its time alone: drop the flag byte after each (both 0 here) and the version
+        var body = v2[1..^4].ToList();
+        var sourcesAt = body.Count - 1 /* no buffered events */ - 2 * 2 /* two sources, time (1 byte for these) + flag */ ;
+        Assert.Equal(2, body[sourcesAt - 1]);
+        body.RemoveAt(sourcesAt + 3);
+        body.RemoveAt(sourcesAt + 1);
+        var v1 = ProfileCodecTests.Reseal([1, .. body]);
+
+        var back = PositionsCodec.Decode(v1);
+
+        AssertSame(c, back);
+    }
+
+    [Fact]
+    public void Idle_flag_of_a_source_is_kept()
+    {
+        var c = new PartitionCheckpoint(new Dictionary<string, long>(),
+            new EngineWatermarks(long.MinValue, long.MinValue, long.MinValue, []), [],
+            [new SourceWatermark(5_000, Idle: true), new SourceWatermark(4_000, Idle: false)]);
+
+        var back = PositionsCodec.Decode(PositionsCodec.Encode(c));
+
+        Assert.Equal([new SourceWatermark(5_000, true), new SourceWatermark(4_000, false)], back.SourceWatermarks);
     }
 
     [Fact]

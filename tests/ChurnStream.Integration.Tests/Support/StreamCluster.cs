@@ -49,6 +49,7 @@ public sealed class StreamCluster : IDisposable
         Options.Clock.IdleAdvance = false;
         // Test topics hold a few events: an input without traffic need not wait the production default to count as idle.
         Options.Clock.IdleInputAfterMs = 2000;
+        Options.Clock.IdlePartitionAfterMs = 4000;
     }
 
     public string BootstrapServers { get; }

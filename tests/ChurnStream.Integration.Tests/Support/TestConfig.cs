@@ -13,7 +13,7 @@ public static class TestConfig
             { "Kafka": { "GroupId": "{{options.Kafka.GroupId}}", "CommitIntervalMs": {{options.Kafka.CommitIntervalMs}}, "Partitions": {{options.Kafka.Partitions}} },
               "Topics": { "Purchases": "{{t.Purchases}}", "Engagements": "{{t.Engagements}}", "Alerts": "{{t.Alerts}}", "Segments": "{{t.Segments}}",
                           "DeadLetter": "{{t.DeadLetter}}", "Repartition": "{{t.Repartition}}", "Changelog": "{{t.Changelog}}", "Customers": "{{t.Customers}}" },
-              "Clock": { "IdleAdvance": false, "IdleInputAfterMs": {{options.Clock.IdleInputAfterMs}} },
+              "Clock": { "IdleAdvance": false, "IdleInputAfterMs": {{options.Clock.IdleInputAfterMs}}, "IdlePartitionAfterMs": {{options.Clock.IdlePartitionAfterMs}} },
               "Logging": { "Level": "Warning" }{{(extraSections is null ? "" : ", " + extraSections)}} }
             """);
         return path;
