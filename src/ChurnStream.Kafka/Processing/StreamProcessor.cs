@@ -182,12 +182,11 @@ public sealed class StreamProcessor : IDisposable
 
     /// <summary>
     /// <c>Kafka:CommitIntervalMs</c> while the service keeps up with its inputs; <c>Kafka:CatchUpCommitIntervalMs</c> while
-    /// it works through a backlog (the last input record it read was appended more than
-    /// <c>Kafka:CatchUpAfterMs</c> ago). Latency does not suffer then: every event is late already, and fewer, larger
-    /// transactions write each changed profile to the changelog once per commit instead of ten times.
+    /// it works through a backlog (the last input record it read was appended more than <c>Kafka:CatchUpAfterMs</c>
+    /// ago). In between, half of how far behind it is (<see cref="CommitIntervals.For"/>): a service that falls behind
+    /// under load spends less of its time committing and catches up, where a fixed short interval would keep it behind.
     /// </summary>
-    private long CommitIntervalNow() =>
-        _lastAppendAgeMs > _options.Kafka.CatchUpAfterMs ? _options.Kafka.CatchUpCommitIntervalMs : _options.Kafka.CommitIntervalMs;
+    private long CommitIntervalNow() => CommitIntervals.For(_lastAppendAgeMs, _options.Kafka);
 
     private bool _consumedSinceCommit;
 
