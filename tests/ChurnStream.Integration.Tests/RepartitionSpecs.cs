@@ -3,6 +3,7 @@ using System.Text;
 using ChurnStream.Domain.Partitioning;
 using ChurnStream.Integration.Tests.Support;
 using ChurnStream.Kafka;
+using ChurnStream.Kafka.Options;
 using Confluent.Kafka;
 
 namespace ChurnStream.Integration.Tests;
@@ -11,6 +12,7 @@ namespace ChurnStream.Integration.Tests;
 public sealed class RepartitionSpecs
 {
     private const int Partitions = 4;
+    private const string Buyer = "early-end-buyer";
     private static readonly DateTimeOffset Start = new(2025, 1, 1, 9, 0, 0, TimeSpan.Zero);
 
     private static string At(double day) => Start.AddDays(day).ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
@@ -25,49 +27,102 @@ public sealed class RepartitionSpecs
     {
         using var cluster = StreamCluster.WithTopics(partitions: Partitions);
         var o = cluster.Options;
-        const string buyer = "early-end-buyer";
-        var owner = Murmur2Partitioner.PartitionFor(buyer, Partitions);
-        var early = (owner + 1) % Partitions;
+        await using var service = RunningService.Start(o);
+        Produce(o, EarlyEndScenario(o, out _));
+        service.WaitUntilCaughtUp(TimeSpan.FromMinutes(2));
+
+        var silent = WaitForSilentAlert(o);
+
+        Assert.True(silent.Count == 1, $"{silent.Count} silent alerts for {Buyer}\nclocks:\n{Clocks(service)}");
+        Assert.True(silent[0].Contains($"\"detectedAt\":\"{At(200)}\"", StringComparison.Ordinal), silent[0] + "\nclocks:\n" + Clocks(service));
+        Assert.Null(service.Runtime.Failure);
+    }
+
+    /// <summary>
+    /// The other side of idleness: a partition that announced idle and then reads events again holds the watermark
+    /// from its own on, and what it forwards behind the watermark others reached meanwhile is late: applied within
+    /// the horizon and counted, never lost.
+    /// </summary>
+    [Fact]
+    public async Task Events_forwarded_by_a_partition_that_resumes_after_idling_are_late_but_not_lost()
+    {
+        using var cluster = StreamCluster.WithTopics(partitions: Partitions);
+        var o = cluster.Options;
+        await using var service = RunningService.Start(o);
+        Produce(o, EarlyEndScenario(o, out var early));
+        service.WaitUntilCaughtUp(TimeSpan.FromMinutes(2));
+        Assert.Single(WaitForSilentAlert(o)); // every partition's watermark is past day 200 now
+
+        // A new customer's first purchase at day 230, read on the partition that had been idle since day 100.
+        var resumed = Enumerable.Range(0, 100).Select(i => $"resumed-{i}").First(c => Murmur2Partitioner.PartitionFor(c, Partitions) != early);
+        Produce(o, [(o.Topics.Purchases, early, $$"""{"customerId":"{{resumed}}","occurredAt":"{{At(230)}}","amount":99}""")]);
+
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        List<string> segments;
+        while (true)
+        {
+            segments = Support.Topics.Read(o, o.Topics.Segments).Select(r => Encoding.UTF8.GetString(r.Message.Value))
+                .Where(j => j.Contains($"\"customerId\":\"{resumed}\"", StringComparison.Ordinal)).ToList();
+            if (segments.Count > 0 || DateTime.UtcNow > deadline) break;
+            Thread.Sleep(1000);
+        }
+        var metrics = service.Runtime.Exporter.Collect();
+        Assert.True(segments.Count > 0, $"no segment record for {resumed}\nclocks:\n{Clocks(service)}");
+        // a late event counts from the watermark on: its first segment record is dated there, past the event itself
+        var changedAt = System.Text.Json.JsonDocument.Parse(segments[0]).RootElement.GetProperty("changedAt").GetDateTimeOffset();
+        Assert.True(changedAt > Start.AddDays(230), segments[0]);
+        Assert.Matches(@"churnstream_late_events_total\{disposition=""applied""\} [1-9]", metrics);
+        Assert.Empty(Support.Topics.Read(o, o.Topics.DeadLetter));
+        Assert.Null(service.Runtime.Failure);
+    }
+
+    /// <summary>
+    /// A weekly buyer who stops after day 140 (read on a partition that does not own it) and customers whose activity
+    /// moves event time on to day 260, none of it keyed; the <paramref name="early"/> partition reads their purchases up
+    /// to day 100 only, and no engagement.
+    /// </summary>
+    private static List<(string Topic, int Partition, string Json)> EarlyEndScenario(StreamOptions o, out int early)
+    {
+        var owner = Murmur2Partitioner.PartitionFor(Buyer, Partitions);
+        early = (owner + 1) % Partitions;
         var buyerSource = (owner + 2) % Partitions;
-        var others = Enumerable.Range(0, Partitions).Where(p => p != early).ToArray();
+        var e = early;
+        var others = Enumerable.Range(0, Partitions).Where(p => p != e).ToArray();
 
         var messages = new List<(string Topic, int Partition, string Json)>();
-        // A weekly buyer who stops after day 140, read on a partition that does not own it.
         for (var d = 0; d <= 140; d += 7)
-            messages.Add((o.Topics.Purchases, buyerSource, $$"""{"customerId":"{{buyer}}","occurredAt":"{{At(d)}}","amount":42.5,"eventId":"eb-{{d}}"}"""));
-        // Other customers move event time on to day 260; the early partition reads their purchases up to day 100 only.
+            messages.Add((o.Topics.Purchases, buyerSource, $$"""{"customerId":"{{Buyer}}","occurredAt":"{{At(d)}}","amount":42.5,"eventId":"eb-{{d}}"}"""));
         for (var d = 0; d <= 260; d += 2)
             messages.Add((o.Topics.Purchases, d <= 100 ? early : others[d % others.Length], $$"""{"customerId":"early-clock-{{d % 5}}","occurredAt":"{{At(d)}}","amount":10}"""));
         for (var d = 0; d <= 260; d += 3)
             messages.Add((o.Topics.Engagements, others[d % others.Length], $$"""{"customerId":"early-clock-{{d % 5}}","occurredAt":"{{At(d)}}","type":"visit"}"""));
+        return messages;
+    }
 
-        await using var service = RunningService.Start(o);
-        using (var producer = new ProducerBuilder<byte[]?, byte[]>(ClientConfigs.Producer(o.Kafka)).Build())
-        {
-            foreach (var (topic, partition, json) in messages)
-                producer.Produce(new TopicPartition(topic, new Partition(partition)), new Message<byte[]?, byte[]> { Key = null, Value = Encoding.UTF8.GetBytes(json) });
-            Assert.Equal(0, producer.Flush(TimeSpan.FromSeconds(30)));
-        }
-        service.WaitUntilCaughtUp(TimeSpan.FromMinutes(2));
+    private static void Produce(StreamOptions o, IEnumerable<(string Topic, int Partition, string Json)> messages)
+    {
+        using var producer = new ProducerBuilder<byte[]?, byte[]>(ClientConfigs.Producer(o.Kafka)).Build();
+        foreach (var (topic, partition, json) in messages)
+            producer.Produce(new TopicPartition(topic, new Partition(partition)), new Message<byte[]?, byte[]> { Key = null, Value = Encoding.UTF8.GetBytes(json) });
+        Assert.Equal(0, producer.Flush(TimeSpan.FromSeconds(30)));
+    }
 
-        // The early partition announces idle after Clock:IdlePartitionAfterMs (4 s in the tests); the alert follows within a few commits.
+    /// <summary>The buyer's silent alerts, read until one is there or 60 s have passed (idleness takes a few seconds).</summary>
+    private static List<string> WaitForSilentAlert(StreamOptions o)
+    {
         var deadline = DateTime.UtcNow.AddSeconds(60);
-        List<string> silent;
         while (true)
         {
-            silent = Support.Topics.Read(o, o.Topics.Alerts).Select(r => Encoding.UTF8.GetString(r.Message.Value))
-                .Where(j => j.Contains($"\"customerId\":\"{buyer}\"", StringComparison.Ordinal) && j.Contains("\"stage\":\"silent\"", StringComparison.Ordinal))
+            var silent = Support.Topics.Read(o, o.Topics.Alerts).Select(r => Encoding.UTF8.GetString(r.Message.Value))
+                .Where(j => j.Contains($"\"customerId\":\"{Buyer}\"", StringComparison.Ordinal) && j.Contains("\"stage\":\"silent\"", StringComparison.Ordinal))
                 .ToList();
-            if (silent.Count > 0 || DateTime.UtcNow > deadline) break;
+            if (silent.Count > 0 || DateTime.UtcNow > deadline) return silent;
             Thread.Sleep(2000);
         }
+    }
 
-        var clocks = string.Join("\n", service.Runtime.Processor.Tasks.Values.OrderBy(t => t.Partition).Select(t =>
+    private static string Clocks(RunningService service) =>
+        string.Join("\n", service.Runtime.Processor.Tasks.Values.OrderBy(t => t.Partition).Select(t =>
             $"partition {t.Partition}: {t.Engine.ExportWatermarks()} inputs [{string.Join(", ", t.Engine.ExportWatermarks().Inputs)}]"
             + $" sources [{string.Join(", ", t.SourceWatermarks)}]"));
-        Assert.True(silent.Count == 1, $"{silent.Count} silent alerts for {buyer}\nclocks:\n{clocks}");
-        var alert = silent[0];
-        Assert.True(alert.Contains($"\"detectedAt\":\"{At(200)}\"", StringComparison.Ordinal), alert + "\nclocks:\n" + clocks);
-        Assert.Null(service.Runtime.Failure);
-    }
 }
