@@ -11,12 +11,18 @@ public class SourceWatermarkValveTests
     private static SourceWatermark Active(long ms) => new(ms, Idle: false);
     private static SourceWatermark Idle(long ms) => new(ms, Idle: true);
 
+    /// <summary>A valve of <paramref name="sources"/> sources after source i announced <paramref name="announced"/>[i].</summary>
+    private static SourceWatermarkValve After(int sources, params SourceWatermark[] announced)
+    {
+        var valve = new SourceWatermarkValve(sources);
+        for (var i = 0; i < announced.Length; i++) valve.Observe(i, announced[i]);
+        return valve;
+    }
+
     [Fact]
     public void A_source_that_has_announced_nothing_holds_the_watermark()
     {
-        var valve = new SourceWatermarkValve(3);
-        valve.Observe(0, Active(100));
-        valve.Observe(1, Active(200));
+        var valve = After(3, Active(100), Active(200));
 
         Assert.Equal(Active(long.MinValue), valve.Combined);
     }
@@ -24,10 +30,7 @@ public class SourceWatermarkValveTests
     [Fact]
     public void The_slowest_active_source_sets_the_watermark()
     {
-        var valve = new SourceWatermarkValve(3);
-        valve.Observe(0, Active(300));
-        valve.Observe(1, Active(100));
-        valve.Observe(2, Active(200));
+        var valve = After(3, Active(300), Active(100), Active(200));
 
         Assert.Equal(Active(100), valve.Combined);
     }
@@ -35,10 +38,7 @@ public class SourceWatermarkValveTests
     [Fact]
     public void A_source_whose_inputs_ended_early_does_not_hold_back_the_others()
     {
-        var valve = new SourceWatermarkValve(3);
-        valve.Observe(0, Active(300));
-        valve.Observe(1, Active(100));
-        valve.Observe(2, Active(250));
+        var valve = After(3, Active(300), Active(100), Active(250));
 
         valve.Observe(1, Idle(100));
 
@@ -48,10 +48,7 @@ public class SourceWatermarkValveTests
     [Fact]
     public void When_every_source_is_idle_the_watermark_is_the_furthest_any_reached()
     {
-        var valve = new SourceWatermarkValve(3);
-        valve.Observe(0, Idle(300));
-        valve.Observe(1, Idle(100));
-        valve.Observe(2, Idle(long.MinValue));
+        var valve = After(3, Idle(300), Idle(100), Idle(long.MinValue));
 
         Assert.Equal(Idle(300), valve.Combined);
     }
@@ -59,9 +56,7 @@ public class SourceWatermarkValveTests
     [Fact]
     public void A_source_that_resumes_holds_the_watermark_again_from_its_own()
     {
-        var valve = new SourceWatermarkValve(2);
-        valve.Observe(0, Active(300));
-        valve.Observe(1, Idle(100));
+        var valve = After(2, Active(300), Idle(100));
         Assert.Equal(Active(300), valve.Combined);
 
         valve.Observe(1, Active(150));
@@ -95,9 +90,7 @@ public class SourceWatermarkValveTests
     [Fact]
     public void Restored_valve_combines_like_the_one_it_was_exported_from()
     {
-        var valve = new SourceWatermarkValve(3);
-        valve.Observe(0, Idle(500));
-        valve.Observe(1, Active(400));
+        var valve = After(3, Idle(500), Active(400));
         var restored = new SourceWatermarkValve(3);
 
         restored.Restore(valve.Export());

@@ -46,7 +46,7 @@ public sealed class ChangelogSnapshotSpecs
 
         var batchSizes = Topics.Read(options, options.Topics.Changelog)
             .Where(r => r.Message.Key.AsSpan().SequenceEqual(PositionsCodec.KeyFor(0)))
-            .Select(r => r.Message.Headers.TryGetLastBytes(ChangelogBatch.SizeHeader, out var b) && ChangelogBatch.TryReadSize(b, out var n) ? n : -1)
+            .Select(r => ChangelogBatch.SizeOf(r.Message.Headers))
             .ToList();
         Assert.Equal(401, batchSizes.Count);
         Assert.Equal(200, batchSizes[0]);

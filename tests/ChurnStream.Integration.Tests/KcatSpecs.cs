@@ -50,8 +50,7 @@ public sealed class KcatSpecs
             service.Runtime.Exporter.Collect().Split('\n').Where(l => l.StartsWith("churnstream_watermark", StringComparison.Ordinal)
                 || l.StartsWith("churnstream_events_consumed", StringComparison.Ordinal) || l.StartsWith("churnstream_partitions", StringComparison.Ordinal)
                 || l.StartsWith("churnstream_transactions", StringComparison.Ordinal) || l.StartsWith("churnstream_segment_changes", StringComparison.Ordinal)))
-            + "\nclocks:\n" + string.Join("\n", service.Runtime.Processor.Tasks.Values.Select(t => $"partition {t.Partition}: {t.Engine.ExportWatermarks()}"
-                + $" inputs [{string.Join(", ", t.Engine.ExportWatermarks().Inputs)}] sources [{string.Join(", ", t.SourceWatermarks)}] replaying={t.Replaying}")));
+            + "\nclocks:\n" + service.DescribeClocks());
         var alert = silent.Single();
         // Silent 60 days after the last purchase (day 140), dated at the deadline itself.
         Assert.Contains($"\"detectedAt\":\"{At(200)}\"", alert);

@@ -33,8 +33,8 @@ public sealed class RepartitionSpecs
 
         var silent = WaitForSilentAlert(o);
 
-        Assert.True(silent.Count == 1, $"{silent.Count} silent alerts for {Buyer}\nclocks:\n{Clocks(service)}");
-        Assert.True(silent[0].Contains($"\"detectedAt\":\"{At(200)}\"", StringComparison.Ordinal), silent[0] + "\nclocks:\n" + Clocks(service));
+        Assert.True(silent.Count == 1, $"{silent.Count} silent alerts for {Buyer}\nclocks:\n{service.DescribeClocks()}");
+        Assert.True(silent[0].Contains($"\"detectedAt\":\"{At(200)}\"", StringComparison.Ordinal), silent[0] + "\nclocks:\n" + service.DescribeClocks());
         Assert.Null(service.Runtime.Failure);
     }
 
@@ -67,7 +67,7 @@ public sealed class RepartitionSpecs
             Thread.Sleep(1000);
         }
         var metrics = service.Runtime.Exporter.Collect();
-        Assert.True(segments.Count > 0, $"no segment record for {resumed}\nclocks:\n{Clocks(service)}");
+        Assert.True(segments.Count > 0, $"no segment record for {resumed}\nclocks:\n{service.DescribeClocks()}");
         // a late event counts from the watermark on: its first segment record is dated there, past the event itself
         var changedAt = System.Text.Json.JsonDocument.Parse(segments[0]).RootElement.GetProperty("changedAt").GetDateTimeOffset();
         Assert.True(changedAt > Start.AddDays(230), segments[0]);
@@ -120,9 +120,4 @@ public sealed class RepartitionSpecs
             Thread.Sleep(2000);
         }
     }
-
-    private static string Clocks(RunningService service) =>
-        string.Join("\n", service.Runtime.Processor.Tasks.Values.OrderBy(t => t.Partition).Select(t =>
-            $"partition {t.Partition}: {t.Engine.ExportWatermarks()} inputs [{string.Join(", ", t.Engine.ExportWatermarks().Inputs)}]"
-            + $" sources [{string.Join(", ", t.SourceWatermarks)}]"));
 }

@@ -23,7 +23,6 @@ public sealed partial class EventParser(long minEventTimeMs, long maxEventTimeMs
     {
         rejection = default;
         if (TryParseFlat(json, topic, out evt)) return true;
-        evt = null!;
         try
         {
             return TryParseCore(json, topic, out evt, out rejection);

@@ -3,8 +3,9 @@ using System.Text;
 namespace ChurnStream.Domain.Codec;
 
 /// <summary>
-/// Shares the string instances of low-cardinality values (categories), so a million profiles do not each hold
-/// their own copy. Bounded: past its capacity it stops adding and just decodes.
+/// Shares the string instances of low-cardinality values (categories, channels), so that parsing a known value
+/// allocates nothing (profiles keep such names as codes, see <c>NameCodes</c>). Bounded: past its capacity it stops
+/// adding and just decodes.
 /// <para>Keyed by the UTF-8 bytes, so a value already cached is found without decoding it. Lookups take no lock (the parser
 /// is shared by every partition's thread): a slot is written once, with an entry that is complete before it is published,
 /// and a full table is replaced by a larger copy; a lookup that misses takes the lock and looks again.</para>

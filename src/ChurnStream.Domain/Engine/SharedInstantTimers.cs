@@ -22,11 +22,11 @@ internal sealed class SharedInstantTimers(long at, ProfileTable profiles)
 
     public long At { get; } = at;
 
-    public int Count { get; private set; }
+    /// <summary>Timers not yet popped: all appended ones before the first sort, then the rest of the sorted and the late ones.</summary>
+    public int Count => _appended - _next + (_late?.Count ?? 0);
 
     public void Add(CustomerProfile p)
     {
-        Count++;
         if (_sorted is not null)
         {
             (_late ??= new()).Push(new ById(p));
@@ -57,7 +57,6 @@ internal sealed class SharedInstantTimers(long at, ProfileTable profiles)
         var first = Peek();
         if (_next < _sorted!.Length && ReferenceEquals(profiles.At(_sorted[_next]), first)) _next++;
         else _late!.Pop();
-        Count--;
     }
 
     private int[] SortAppended()

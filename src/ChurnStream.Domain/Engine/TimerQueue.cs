@@ -20,8 +20,6 @@ public sealed class TimerQueue
     /// <summary>The shared instants with timers, earliest first; a handful at most (the boundaries of the horizon).</summary>
     private readonly List<SharedInstantTimers> _shared = [];
 
-    private bool _peekedShared;
-
     // The earliest live timer, found once and kept until a change could put another before it: the engine asks before
     // every event it releases.
     private Entry? _earliest;
@@ -37,7 +35,15 @@ public sealed class TimerQueue
     }
 
     /// <summary>Entries queued, superseded ones included.</summary>
-    public int Count { get; private set; }
+    public int Count
+    {
+        get
+        {
+            var n = _heap.Count;
+            foreach (var timers in _shared) n += timers.Count;
+            return n;
+        }
+    }
 
     public void Schedule(CustomerProfile p, long atMs)
     {
@@ -47,8 +53,7 @@ public sealed class TimerQueue
             _earliestKnown = false;
         p.ScheduledTimerMs = atMs;
         if (atMs == CustomerProfile.None) return;
-        Count++;
-        if (atMs % _sharedEveryMs == 0) SharedAt(atMs).Add(p);
+        if (IsShared(atMs)) SharedAt(atMs).Add(p);
         else _heap.Push(new Entry(atMs, p));
     }
 
@@ -59,8 +64,7 @@ public sealed class TimerQueue
         {
             var fromHeap = EarliestInHeap();
             var fromShared = EarliestShared();
-            _peekedShared = fromShared is not null && (fromHeap is null || fromShared.Value.At < fromHeap.Value.At);
-            _earliest = _peekedShared ? fromShared : fromHeap;
+            _earliest = fromShared is { } s && (fromHeap is not { } h || s.At < h.At) ? fromShared : fromHeap;
             _earliestKnown = true;
         }
         if (_earliest is not { } earliest)
@@ -76,9 +80,8 @@ public sealed class TimerQueue
     /// <summary>Removes the timer <see cref="TryPeekDue"/> just returned.</summary>
     public void RemoveDue(CustomerProfile p)
     {
-        if (_peekedShared) _shared[0].Pop();
+        if (IsShared(p.ScheduledTimerMs)) _shared[0].Pop();
         else _heap.Pop();
-        Count--;
         p.ScheduledTimerMs = CustomerProfile.None;
         _earliestKnown = false;
     }
@@ -88,7 +91,6 @@ public sealed class TimerQueue
     {
         _heap.Clear();
         _shared.Clear();
-        Count = 0;
         _earliestKnown = false;
     }
 
@@ -99,7 +101,6 @@ public sealed class TimerQueue
             var top = _heap.Min;
             if (top.Profile.ScheduledTimerMs == top.At) return top;
             _heap.Pop();
-            Count--;
         }
         return null;
     }
@@ -114,12 +115,14 @@ public sealed class TimerQueue
                 var p = timers.Peek();
                 if (p.ScheduledTimerMs == timers.At) return new Entry(timers.At, p);
                 timers.Pop();
-                Count--;
             }
             _shared.RemoveAt(0);
         }
         return null;
     }
+
+    /// <summary>Whether a timer at <paramref name="atMs"/> is in the shared lane (the heap holds every other instant).</summary>
+    private bool IsShared(long atMs) => atMs % _sharedEveryMs == 0;
 
     private SharedInstantTimers SharedAt(long atMs)
     {

@@ -138,6 +138,22 @@ public sealed class ClockOptions
     /// <summary>Events further than this in the future of the wall clock are rejected (absurd_timestamp); 0 disables.</summary>
     public double MaxFutureSkewHours { get; set; } = 24;
 
+    /// <summary>These settings for historic data: the wall clock never moves a watermark (no idle advance).</summary>
+    public ClockOptions WithoutIdleAdvance()
+    {
+        var copy = (ClockOptions)MemberwiseClone();
+        copy.IdleAdvance = false;
+        return copy;
+    }
+
+    /// <summary>These settings with nothing depending on the wall clock: no idle advance, no future-skew check.</summary>
+    public ClockOptions WithoutWallClock()
+    {
+        var copy = WithoutIdleAdvance();
+        copy.MaxFutureSkewHours = 0;
+        return copy;
+    }
+
     internal void Validate(List<string> errors)
     {
         if (IdleAdvanceAfterSeconds < 1) errors.Add($"Clock:IdleAdvanceAfterSeconds must be at least 1 (is {IdleAdvanceAfterSeconds}).");

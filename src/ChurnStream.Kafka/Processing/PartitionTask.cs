@@ -216,7 +216,7 @@ public sealed class PartitionTask : IDecisionSink
     {
         if (!_sources.Observe(source, announced)) return;
         var combined = _sources.Combined;
-        if (combined.Watermark == long.MinValue && !combined.Idle) return; // an active source has not spoken yet
+        if (combined == SourceWatermark.Unknown) return; // an active source has not spoken yet
         Engine.ObserveInputWatermark(RepartitionInput, combined.Watermark, this, combined.Idle);
     }
 
@@ -238,7 +238,7 @@ public sealed class PartitionTask : IDecisionSink
     public SourceWatermark? NextMarker()
     {
         if (_claimableMarker is not { } m || m == _lastMarker) return null;
-        if (m.Watermark == long.MinValue && !m.Idle) return null; // nothing to promise yet
+        if (m == SourceWatermark.Unknown) return null; // nothing to promise yet
         _lastMarker = m;
         return m;
     }

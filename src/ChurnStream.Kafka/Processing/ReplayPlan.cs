@@ -75,8 +75,7 @@ public sealed record ReplayPlan(IReadOnlyDictionary<TopicPartition, Offset> Star
             },
             Detection = live.Detection,
             // Nothing may depend on when the replay runs.
-            Clock = new ClockOptions { IdleAdvance = false, MaxFutureSkewHours = 0, IdleInputAfterMs = live.Clock.IdleInputAfterMs,
-                IdlePartitionAfterMs = live.Clock.IdlePartitionAfterMs },
+            Clock = live.Clock.WithoutWallClock(),
         };
     }
 }

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using Confluent.Kafka;
 
 namespace ChurnStream.Kafka.State;
 
@@ -37,6 +38,10 @@ public readonly record struct ChangelogBatch(long Sequence, long Nonce)
         BinaryPrimitives.WriteInt32LittleEndian(b, size);
         return b;
     }
+
+    /// <summary>The batch size a checkpoint record's headers carry; -1 when there is none (or it is malformed).</summary>
+    public static int SizeOf(Headers? headers) =>
+        headers is not null && headers.TryGetLastBytes(SizeHeader, out var bytes) && TryReadSize(bytes, out var s) ? s : -1;
 
     public static bool TryReadSize(byte[]? bytes, out int size)
     {

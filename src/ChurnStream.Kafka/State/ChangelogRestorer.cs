@@ -84,7 +84,7 @@ public static class ChangelogRestorer
             var batch = Header(r.Message.Headers, ChangelogBatch.BatchHeader);
             if (r.Message.Key is { } key && PositionsCodec.IsCheckpointKey(key) && batch is { } id)
             {
-                var b = new BatchRecords(id, Header(r.Message.Headers, ChangelogBatch.PreviousHeader), SizeOf(r.Message.Headers), PositionsCodec.Decode(r.Message.Value));
+                var b = new BatchRecords(id, Header(r.Message.Headers, ChangelogBatch.PreviousHeader), ChangelogBatch.SizeOf(r.Message.Headers), PositionsCodec.Decode(r.Message.Value));
                 _batches.Add(b);
                 _byId[id] = b; // a re-used id (never expected) keeps the later one
             }
@@ -135,7 +135,4 @@ public static class ChangelogRestorer
 
     private static ChangelogBatch? Header(Headers? headers, string name) =>
         headers is not null && headers.TryGetLastBytes(name, out var bytes) && ChangelogBatch.TryRead(bytes, out var b) ? b : null;
-
-    private static int SizeOf(Headers? headers) =>
-        headers is not null && headers.TryGetLastBytes(ChangelogBatch.SizeHeader, out var bytes) && ChangelogBatch.TryReadSize(bytes, out var s) ? s : -1;
 }

@@ -34,8 +34,8 @@ public sealed class BenchRunner(AppConfiguration app, BenchSettings settings, Te
         {
             using var broker = EmbeddedKafkaCluster.Start(3);
             var options = new KafkaOptions { BootstrapServers = broker.BootstrapServers, Partitions = Math.Max(1, settings.Partitions), Properties = new(app.Stream.Kafka.Properties) };
-            var onlyLoad = settings.LatencyNewCustomers ? LatencyLoad.NewCustomers : LatencyLoad.Population(BenchEvents.Generate(settings.Events, settings.Seed));
-            var only = LatencyProbe.Measure(broker, app, options, options.Partitions, settings.LatencyOnlyRate, settings.LatencySeconds, onlyLoad, log);
+            var only = LatencyProbe.Measure(broker, app, options, options.Partitions, settings.LatencyOnlyRate, settings.LatencySeconds,
+                LatencyLoadFor(() => BenchEvents.Generate(settings.Events, settings.Seed)), log);
             Figure("latency_p50_ms", only.P50, "ms");
             Figure("latency_p99_ms", only.P99, "ms");
             return 0;
@@ -111,8 +111,7 @@ public sealed class BenchRunner(AppConfiguration app, BenchSettings settings, Te
 
         // Latency at half the measured maximum (pipeline) rate.
         var rate = Math.Max(50, pipelineRate / 2);
-        var load = settings.LatencyNewCustomers ? LatencyLoad.NewCustomers : LatencyLoad.Population(events);
-        var latency = LatencyProbe.Measure(cluster, app, kafka, partitions, rate, settings.LatencySeconds, load, log);
+        var latency = LatencyProbe.Measure(cluster, app, kafka, partitions, rate, settings.LatencySeconds, LatencyLoadFor(() => events), log);
         Figure("latency_p50_ms", latency.P50, "ms");
         Figure("latency_p99_ms", latency.P99, "ms");
         Note($"done in {_clock.Elapsed.TotalSeconds:0} s");
@@ -147,6 +146,10 @@ public sealed class BenchRunner(AppConfiguration app, BenchSettings settings, Te
         output.Flush();
     }
 
+    /// <summary>The latency run's load: the generated population (made only then), or a new customer per event.</summary>
+    private LatencyLoad LatencyLoadFor(Func<BenchEvents> population) =>
+        settings.LatencyNewCustomers ? LatencyLoad.NewCustomers : LatencyLoad.Population(population());
+
     private void Note(string message) => log.WriteLine($"[bench {_clock.Elapsed.TotalSeconds,5:0.0}s] {message}");
 }
 
@@ -165,32 +168,21 @@ public static class BenchTopics
     };
 
     /// <summary>The partitions whose oldest records the broker already dropped (low watermark above 0).</summary>
-    public static List<string> Truncated(KafkaOptions kafka, IEnumerable<string> topics)
-    {
-        var config = ClientConfigs.Consumer(kafka, "bench-check-" + Guid.NewGuid().ToString("N"));
-        config.StatisticsIntervalMs = 0;
-        using var consumer = new ConsumerBuilder<byte[], byte[]>(config).Build();
-        using var admin = new AdminClientBuilder(ClientConfigs.Common(kafka)).Build();
-        var result = new List<string>();
-        foreach (var topic in topics)
-        {
-            var md = admin.GetMetadata(topic, TimeSpan.FromSeconds(10)).Topics.Single();
-            foreach (var p in md.Partitions)
-            {
-                var w = consumer.QueryWatermarkOffsets(new TopicPartition(topic, p.PartitionId), TimeSpan.FromSeconds(10));
-                if (w.Low.Value > 0) result.Add($"{topic}[{p.PartitionId}] (first offset {w.Low.Value})");
-            }
-        }
-        return result;
-    }
+    public static List<string> Truncated(KafkaOptions kafka, IEnumerable<string> topics) =>
+        WatermarkOffsetsOf(kafka, topics).Where(kv => kv.Value.Low.Value > 0)
+            .Select(kv => $"{kv.Key.Topic}[{kv.Key.Partition.Value}] (first offset {kv.Value.Low.Value})").ToList();
 
     /// <summary>The end (high watermark) of every partition of <paramref name="topics"/>.</summary>
-    public static Dictionary<TopicPartition, long> EndOffsets(KafkaOptions kafka, IEnumerable<string> topics)
+    public static Dictionary<TopicPartition, long> EndOffsets(KafkaOptions kafka, IEnumerable<string> topics) =>
+        WatermarkOffsetsOf(kafka, topics).ToDictionary(kv => kv.Key, kv => kv.Value.High.Value);
+
+    /// <summary>The first and the end offset of every partition of <paramref name="topics"/>, in partition order.</summary>
+    private static List<KeyValuePair<TopicPartition, WatermarkOffsets>> WatermarkOffsetsOf(KafkaOptions kafka, IEnumerable<string> topics)
     {
-        var config = ClientConfigs.Consumer(kafka, "bench-ends-" + Guid.NewGuid().ToString("N"));
+        var config = ClientConfigs.Consumer(kafka, "bench-offsets-" + Guid.NewGuid().ToString("N"));
         config.StatisticsIntervalMs = 0;
         using var consumer = new ConsumerBuilder<byte[], byte[]>(config).Build();
-        return PartitionsOf(kafka, topics).ToDictionary(tp => tp, tp => consumer.QueryWatermarkOffsets(tp, TimeSpan.FromSeconds(10)).High.Value);
+        return PartitionsOf(kafka, topics).Select(tp => KeyValuePair.Create(tp, consumer.QueryWatermarkOffsets(tp, TimeSpan.FromSeconds(10)))).ToList();
     }
 
     public static List<TopicPartition> PartitionsOf(KafkaOptions kafka, IEnumerable<string> topics)

@@ -1,7 +1,5 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using System.Globalization;
-using System.Text;
 using System.Text.Json;
 using ChurnStream.EmbeddedBroker;
 using ChurnStream.Host.Hosting;
@@ -25,7 +23,7 @@ namespace ChurnStream.Host.Bench;
 /// </summary>
 public static class LatencyProbe
 {
-    public readonly record struct Result(double P50, double P99, int Sent, int Samples);
+    public readonly record struct Result(double P50, double P99);
 
     private static readonly TimeSpan DrainLimit = TimeSpan.FromSeconds(15);
 
@@ -62,11 +60,7 @@ public static class LatencyProbe
             var clock = Stopwatch.StartNew();
             window.Open();
             latencies.Clear();
-            for (var i = 0; i < total; i++)
-            {
-                Pace(producer, clock, i / rate);
-                sender.Send(load.Event(i));
-            }
+            for (var i = 0; i < total; i++) sender.SendAt(clock, i / rate, load.Event(i));
             window.Close();
             producer.Flush(TimeSpan.FromSeconds(30));
             var achieved = total / clock.Elapsed.TotalSeconds;
@@ -74,7 +68,7 @@ public static class LatencyProbe
 
             // The stream goes on while the tail drains (as a live one does): with no lateness, an event is released once a
             // later event of its partition has moved the watermark past it. These events are not measured.
-            var (uncommitted, undecidedSinceMs) = Drain(runtime, options, producer, sender, load, total, rate, measuredEnds, window.EndMs);
+            var (uncommitted, undecidedSinceMs) = Drain(runtime, options, sender, load, total, rate, measuredEnds, window.EndMs);
             // Consumed and committed, but still waiting for the watermark: every measured event sent since the oldest of
             // them counts as undecided (an upper bound of their number; each with its wait so far, a lower bound).
             var undecided = undecidedSinceMs <= window.EndMs ? (long)(rate * (window.EndMs - undecidedSinceMs) / 1000.0) + 1 : 0;
@@ -94,7 +88,7 @@ public static class LatencyProbe
                               ? $", {uncommitted:#,0} events not committed and up to {undecided:#,0} not decided {DrainLimit.TotalSeconds:0} s after it (counted with their wait so far, a lower bound)"
                               : ", every event decided") +
                           $"; p90 {Stats.Percentile(sorted, 0.9):0} ms, max {(sorted.Count > 0 ? sorted[^1] : double.NaN):0} ms");
-            return new Result(Stats.Percentile(sorted, 0.5), Stats.Percentile(sorted, 0.99), total, sorted.Count);
+            return new Result(Stats.Percentile(sorted, 0.5), Stats.Percentile(sorted, 0.99));
         }
         finally
         {
@@ -108,7 +102,6 @@ public static class LatencyProbe
     {
         var warm = 0;
         var until = DateTime.UtcNow.AddMinutes(2);
-        window.OpenForWarmUp();
         while (latencies.IsEmpty)
         {
             if (runtime.Failure is { } f) throw new InvalidOperationException("the service failed: " + f.Message, f);
@@ -121,24 +114,11 @@ public static class LatencyProbe
     }
 
     /// <summary>
-    /// Waits until the event due at <paramref name="dueSeconds"/> may go. It sleeps rather than spins (a spinning sender
-    /// would take one of the two cores from the service and the broker), so the events due within a millisecond go
-    /// together, as a producer's linger would batch them anyway.
-    /// </summary>
-    private static void Pace(IProducer<byte[], byte[]> producer, Stopwatch clock, double dueSeconds)
-    {
-        if (clock.Elapsed.TotalSeconds >= dueSeconds) return;
-        producer.Poll(TimeSpan.Zero);
-        while (clock.Elapsed.TotalSeconds < dueSeconds) Thread.Sleep(1);
-    }
-
-    /// <summary>
     /// Feeds unmeasured events at the same rate until the group has committed every measured record and the service has
     /// decided every measured event (its outputs are then committed too), or the limit. Returns the measured records still
     /// uncommitted and the event time of the oldest event still undecided.
     /// </summary>
-    private static (long Uncommitted, long UndecidedSinceMs) Drain(ServiceRuntime runtime, StreamOptions options, IProducer<byte[], byte[]> producer,
-        Sender sender, LatencyLoad load, int from, double rate, IReadOnlyDictionary<TopicPartition, long> measuredEnds, long windowEndMs)
+    private static (long Uncommitted, long UndecidedSinceMs) Drain(ServiceRuntime runtime, StreamOptions options, Sender sender, LatencyLoad load, int from, double rate, IReadOnlyDictionary<TopicPartition, long> measuredEnds, long windowEndMs)
     {
         var config = ClientConfigs.Consumer(options.Kafka, options.Kafka.GroupId);
         config.StatisticsIntervalMs = 0;
@@ -150,8 +130,7 @@ public static class LatencyProbe
         var nextCheck = TimeSpan.Zero;
         for (var i = 0; ; i++)
         {
-            Pace(producer, clock, i / rate);
-            sender.Send(load.Event(from + i));
+            sender.SendAt(clock, i / rate, load.Event(from + i));
             if (clock.Elapsed < nextCheck) continue;
             var left = Uncommitted();
             var undecidedSince = runtime.Processor.OldestUndecidedEventMs;
@@ -189,7 +168,7 @@ public static class LatencyProbe
             if (reader.TokenType != JsonTokenType.PropertyName || reader.CurrentDepth != 1) continue;
             if (!reader.ValueTextEquals("changedAt"u8) && !reader.ValueTextEquals("detectedAt"u8)) continue;
             reader.Read();
-            return DateTimeOffset.Parse(reader.GetString()!, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal).ToUnixTimeMilliseconds();
+            return reader.GetDateTimeOffset().ToUnixTimeMilliseconds();
         }
         return null;
     }
@@ -197,21 +176,15 @@ public static class LatencyProbe
     /// <summary>The wall-clock span of the measured events (event time = send time): outputs of other events are not samples.</summary>
     private sealed class MeasuredWindow
     {
-        private long _start = long.MaxValue, _end = long.MaxValue;
+        // Open from the start, so that the warm-up sees the service answer (the topics are fresh: no older output).
+        private long _start = long.MinValue, _end = long.MaxValue;
 
         /// <summary>Every output the reader received (window or not), against the topics' ends: is the reader keeping up?</summary>
         public long OutputsRead;
 
         public long EndMs => Volatile.Read(ref _end);
 
-        /// <summary>Any output counts, so that the warm-up sees the service answer.</summary>
-        public void OpenForWarmUp() => Volatile.Write(ref _start, long.MinValue);
-
-        public void Open()
-        {
-            Volatile.Write(ref _end, long.MaxValue);
-            Volatile.Write(ref _start, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
-        }
+        public void Open() => Volatile.Write(ref _start, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
 
         public void Close() => Volatile.Write(ref _end, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
 
@@ -220,6 +193,21 @@ public static class LatencyProbe
 
     private sealed class Sender(IProducer<byte[], byte[]> producer, TopicOptions topics)
     {
+        /// <summary>
+        /// Sends <paramref name="e"/> once <paramref name="clock"/> reaches <paramref name="dueSeconds"/>. It sleeps rather
+        /// than spins (a spinning sender would take one of the two cores from the service and the broker), so the events
+        /// due within a millisecond go together, as a producer's linger would batch them anyway.
+        /// </summary>
+        public void SendAt(Stopwatch clock, double dueSeconds, LatencyLoad.LiveEvent e)
+        {
+            if (clock.Elapsed.TotalSeconds < dueSeconds)
+            {
+                producer.Poll(TimeSpan.Zero);
+                while (clock.Elapsed.TotalSeconds < dueSeconds) Thread.Sleep(1);
+            }
+            Send(e);
+        }
+
         public void Send(LatencyLoad.LiveEvent e)
         {
             var message = new Message<byte[], byte[]> { Key = e.Key!, Value = e.Json, Timestamp = new Timestamp(e.SentAt) };

@@ -156,12 +156,6 @@ public static class PipelineRun
         },
         Detection = app.Stream.Detection,
         // A replay of last year's history: the wall clock must not move its watermark.
-        Clock = new ClockOptions
-        {
-            IdleAdvance = false,
-            IdleInputAfterMs = app.Stream.Clock.IdleInputAfterMs,
-            IdlePartitionAfterMs = app.Stream.Clock.IdlePartitionAfterMs,
-            MaxFutureSkewHours = app.Stream.Clock.MaxFutureSkewHours,
-        },
+        Clock = app.Stream.Clock.WithoutIdleAdvance(),
     };
 }

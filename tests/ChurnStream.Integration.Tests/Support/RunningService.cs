@@ -50,5 +50,11 @@ public sealed class RunningService : IAsyncDisposable
         }
     }
 
+    /// <summary>Every partition's clocks (engine watermarks, inputs, repartition sources), for a failure message.</summary>
+    public string DescribeClocks() =>
+        string.Join("\n", Runtime.Processor.Tasks.Values.OrderBy(t => t.Partition).Select(t =>
+            $"partition {t.Partition}: {t.Engine.ExportWatermarks()} inputs [{string.Join(", ", t.Engine.ExportWatermarks().Inputs)}]"
+            + $" sources [{string.Join(", ", t.SourceWatermarks)}] replaying={t.Replaying}"));
+
     public async ValueTask DisposeAsync() => await Runtime.DisposeAsync();
 }
