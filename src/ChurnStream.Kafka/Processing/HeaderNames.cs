@@ -32,4 +32,10 @@ public static class HeaderNames
     /// until it announces <c>active</c> again), else <c>active</c>.
     /// </summary>
     public const string WatermarkStatus = "churnstream.watermark.status";
+
+    /// <summary>
+    /// On a watermark record: the incarnation of the source task that wrote it (a random number, new at every restore),
+    /// so that a partition of the same instance knows when it has read everything earlier incarnations forwarded.
+    /// </summary>
+    public const string WatermarkEpoch = "churnstream.watermark.epoch";
 }

@@ -79,7 +79,7 @@ public sealed class OutputProducer : IDisposable
     /// Tells partition <paramref name="toPartition"/> of the repartition topic that <paramref name="fromPartition"/>
     /// forwards no more events before the watermark, and whether it is idle.
     /// </summary>
-    public void WatermarkMarker(int toPartition, int fromPartition, SourceWatermark marker)
+    public void WatermarkMarker(int toPartition, int fromPartition, SourceWatermark marker, long epoch)
     {
         var value = marker.Watermark == long.MinValue ? "idle" : marker.Watermark.ToString(System.Globalization.CultureInfo.InvariantCulture);
         var status = marker.Idle ? "idle" : "active";
@@ -88,6 +88,7 @@ public sealed class OutputProducer : IDisposable
             { HeaderNames.WatermarkSource, Encoding.UTF8.GetBytes(fromPartition.ToString(System.Globalization.CultureInfo.InvariantCulture)) },
             { HeaderNames.Watermark, Encoding.UTF8.GetBytes(value) },
             { HeaderNames.WatermarkStatus, Encoding.UTF8.GetBytes(status) },
+            { HeaderNames.WatermarkEpoch, Encoding.UTF8.GetBytes(epoch.ToString(System.Globalization.CultureInfo.InvariantCulture)) },
         };
         var json = $"{{\"watermarkFrom\":{fromPartition},\"watermark\":\"{value}\",\"status\":\"{status}\"}}";
         Send(new TopicPartition(_topics.Repartition, new Partition(toPartition)),

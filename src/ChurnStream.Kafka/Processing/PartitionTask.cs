@@ -43,8 +43,44 @@ public sealed class PartitionTask : IDecisionSink
         Engine.TrackChanges();
         _clock = new BucketClock(detection);
         _sources = new SourceWatermarkValve(partitionCount);
+        _sourceEpochs = new long[partitionCount];
         _output = output;
         _metrics = metrics;
+    }
+
+    /// <summary>
+    /// This incarnation of the task (a new one at every restore, rewind or assignment), on its watermark records. A
+    /// partition that has read a record of this epoch has read everything earlier incarnations forwarded to it.
+    /// </summary>
+    public long Epoch { get; } = Random.Shared.NextInt64(1, long.MaxValue);
+
+    /// <summary>What this task has forwarded that its targets have not taken in yet.</summary>
+    public ForwardsInFlight InFlight { get; } = new();
+
+    private readonly long[] _sourceEpochs;
+
+    /// <summary>A watermark record of <paramref name="source"/>'s incarnation <paramref name="epoch"/> arrived here.</summary>
+    public void ObserveSourceEpoch(int source, long epoch)
+    {
+        if ((uint)source < (uint)_sourceEpochs.Length) _sourceEpochs[source] = epoch;
+    }
+
+    /// <summary>
+    /// Lets <paramref name="target"/>, a partition of the same instance, go by this partition's live watermark instead of
+    /// the one it announces at each commit: what the announcement promises (no more forwards before it), this task knows
+    /// directly, without waiting for a commit and a record's round trip. Only once the target has read a watermark
+    /// record of this incarnation (so everything earlier incarnations forwarded is behind it), and never past an event
+    /// still in flight to the target. Announcements go on as before: for other instances and after a restart.
+    /// </summary>
+    public void ShareWatermarkWith(PartitionTask target)
+    {
+        if (target._sourceEpochs[Partition] != Epoch) return;
+        var own = Engine.OwnInputsWatermark;
+        if (own == CustomerProfile.None) return;
+        var inFlight = InFlight.EarliestTo(target.Partition);
+        target.ObserveSourceWatermark(Partition, inFlight == long.MaxValue
+            ? new SourceWatermark(own, _partitionIdle)
+            : new SourceWatermark(Math.Min(own, inFlight), Idle: false));
     }
 
     /// <summary>After the producer was re-created.</summary>
@@ -347,7 +383,7 @@ public sealed class PartitionTask : IDecisionSink
     /// </summary>
     public ConsumeResult<byte[], byte[]>? Trigger { get; set; }
 
-    private Timestamp TriggerTime => (_current ?? Trigger)?.Message.Timestamp ?? default;
+    private Timestamp TriggerTime => (_current ?? Trigger)?.Message?.Timestamp ?? default; // an end-of-partition result has no message
 
     public void OnAlert(ChurnAlert alert) => _output.Alert(alert, TriggerTime);
 

@@ -125,6 +125,8 @@ public sealed class StreamProcessor : IDisposable
                         Handle(result);
                         _consumedSinceCommit = true;
                     }
+                    if (result is null || result.IsPartitionEOF || ++_handledSinceShare >= ShareWatermarksEvery)
+                        ShareLocalWatermarks(result is { IsPartitionEOF: false } ? result : null);
                     if (ReplayRange is not null && ReplayReachedItsEnd())
                     {
                         FinishReplay();
@@ -138,6 +140,7 @@ public sealed class StreamProcessor : IDisposable
                         {
                             EnsureTransaction();
                             AdvanceIdlePartitions();
+                            ShareLocalWatermarks(trigger: null);
                         }
                         Commit();
                         if (_tasks.Count > 0)
@@ -414,8 +417,9 @@ public sealed class StreamProcessor : IDisposable
             return;
         }
 
-        if (input == PartitionTask.RepartitionInput && TryWatermarkOf(m, out var source, out var watermark))
+        if (input == PartitionTask.RepartitionInput && TryWatermarkOf(m, out var source, out var watermark, out var epoch))
         {
+            task.ObserveSourceEpoch(source, epoch);
             task.ObserveSourceWatermark(source, watermark);
             progress.Handled(m.Offset.Value);
             return;
@@ -423,8 +427,13 @@ public sealed class StreamProcessor : IDisposable
 
         _metrics.EventConsumed(m.Topic);
         if (m.Message.Timestamp.Type != TimestampType.NotAvailable) _lastAppendAgeMs = _wallClockMs - m.Message.Timestamp.UnixTimestampMs;
-        if (input == PartitionTask.RepartitionInput && TrySourceOf(m, out var sourceTopic, out var sourcePartition, out var sourceOffset, out var sourceCommitted)
-            && !task.Forwards.TryTake(sourceTopic, sourcePartition, sourceOffset, sourceCommitted))
+        string sourceTopic = "";
+        int sourcePartition = -1;
+        long sourceOffset = -1, sourceCommitted = -1;
+        var forwarded = input == PartitionTask.RepartitionInput
+            && TrySourceOf(m, out sourceTopic, out sourcePartition, out sourceOffset, out sourceCommitted);
+        if (forwarded && _tasks.TryGetValue(sourcePartition, out var sourceTask)) sourceTask.InFlight.Received(task.Partition, InputOf(sourceTopic), sourceOffset);
+        if (forwarded && !task.Forwards.TryTake(sourceTopic, sourcePartition, sourceOffset, sourceCommitted))
         {
             _metrics.DuplicateEvent(); // forwarded again by a source that went back to its last committed state
             progress.Handled(m.Offset.Value);
@@ -442,7 +451,7 @@ public sealed class StreamProcessor : IDisposable
     /// </summary>
     private void Replay(ConsumeResult<byte[], byte[]> m, int input, PartitionTask task)
     {
-        if (input == PartitionTask.RepartitionInput && TryWatermarkOf(m, out _, out _)) return;
+        if (input == PartitionTask.RepartitionInput && TryWatermarkOf(m, out _, out _, out _)) return;
         var contract = InputTopic.Purchases;
         if (input == PartitionTask.RepartitionInput && !TryContractOf(m, out contract)) return;
         if (input == PartitionTask.EngagementsInput) contract = InputTopic.Engagements;
@@ -493,6 +502,7 @@ public sealed class StreamProcessor : IDisposable
             if (owner != m.Partition.Value || !KeyIs(m.Message.Key, evt.CustomerId))
             {
                 _output!.Repartition(m, evt.CustomerId, owner, contract, task.Inputs[input].CommittedConsumed);
+                task.InFlight.Sent(owner, input, m.Offset.Value, evt.OccurredAtMs);
                 task.Forwarded(input, evt.OccurredAtMs);
                 return;
             }
@@ -527,13 +537,15 @@ public sealed class StreamProcessor : IDisposable
         return IsNumber(p, out partition) && IsNumber(o, out offset) && IsNumber(c, out committed);
     }
 
-    private static bool TryWatermarkOf(ConsumeResult<byte[], byte[]> m, out int source, out SourceWatermark watermark)
+    private static bool TryWatermarkOf(ConsumeResult<byte[], byte[]> m, out int source, out SourceWatermark watermark, out long epoch)
     {
         source = -1;
         watermark = SourceWatermark.Unknown;
+        epoch = 0;
         var h = m.Message.Headers;
         if (h is null || !h.TryGetLastBytes(HeaderNames.Watermark, out var w) || !h.TryGetLastBytes(HeaderNames.WatermarkSource, out var s)
             || !IsNumber(s, out source)) return false;
+        if (h.TryGetLastBytes(HeaderNames.WatermarkEpoch, out var e) && !IsNumber(e, out epoch)) epoch = 0; // none before this header existed
         var idle = h.TryGetLastBytes(HeaderNames.WatermarkStatus, out var status) && status.AsSpan().SequenceEqual("idle"u8);
         // "idle" as the watermark itself: a source without any event of its own (and the format before the status header)
         if (w.AsSpan().SequenceEqual("idle"u8)) { watermark = new SourceWatermark(long.MinValue, true); return true; }
@@ -547,6 +559,38 @@ public sealed class StreamProcessor : IDisposable
 
     private static bool IsNumber(byte[] text, out int value) => Utf8Parser.TryParse(text, out value, out var used) && used == text.Length;
 
+    private const int ShareWatermarksEvery = 64;
+    private int _handledSinceShare;
+
+    /// <summary>
+    /// Each partition of this instance lets the others (and itself) go by its live watermark
+    /// (<see cref="PartitionTask.ShareWatermarkWith"/>): events read here wait for the repartition topic's watermark,
+    /// which the announcements alone move once per commit and a round trip, i.e. one to three commit intervals; in a
+    /// backlog a whole interval of events then waits in the buffers. Every <see cref="ShareWatermarksEvery"/> messages,
+    /// whenever the consumer has nothing new (so the last events before a pause are not kept waiting) and at each commit
+    /// tick. Outputs it releases are timed from <paramref name="trigger"/>'s append.
+    /// </summary>
+    private void ShareLocalWatermarks(ConsumeResult<byte[], byte[]>? trigger)
+    {
+        _handledSinceShare = 0;
+        if (_tasks.Count == 0) return;
+        EnsureTransaction();
+        foreach (var target in _tasks.Values)
+        {
+            if (target.Replaying) continue;
+            target.Trigger = trigger;
+            try
+            {
+                foreach (var source in _tasks.Values)
+                    if (!source.Replaying) source.ShareWatermarkWith(target);
+            }
+            finally
+            {
+                target.Trigger = null;
+            }
+        }
+    }
+
     /// <summary>Each partition tells every partition of the repartition topic how far its own inputs have come.</summary>
     private void AnnounceWatermarks()
     {
@@ -559,7 +603,7 @@ public sealed class StreamProcessor : IDisposable
                         ? "Partition {Partition}: every input at its end; it announces idle at {Watermark} and holds back no partition it forwards to"
                         : "Partition {Partition}: active again at {Watermark}",
                     task.Partition, w.Watermark == long.MinValue ? "none" : EventTime.Format(w.Watermark));
-            for (var p = 0; p < _partitionCount; p++) _output!.WatermarkMarker(p, task.Partition, w);
+            for (var p = 0; p < _partitionCount; p++) _output!.WatermarkMarker(p, task.Partition, w, task.Epoch);
         }
     }
 

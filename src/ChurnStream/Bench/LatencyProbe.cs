@@ -132,6 +132,7 @@ public static class LatencyProbe
         {
             sender.SendAt(clock, i / rate, load.Event(from + i));
             if (clock.Elapsed < nextCheck) continue;
+            if (runtime.Failure is { } f) throw new InvalidOperationException("the service failed: " + f.Message, f);
             var left = Uncommitted();
             var undecidedSince = runtime.Processor.OldestUndecidedEventMs;
             if ((left == 0 && undecidedSince > windowEndMs) || clock.Elapsed > DrainLimit) return (left, undecidedSince);

@@ -1,0 +1,58 @@
+namespace ChurnStream.Kafka.Processing;
+
+/// <summary>
+/// The events one partition has forwarded to each partition of the repartition topic that the target has not taken in
+/// yet, in the order they were sent, with the earliest event time among them. While an event is in flight to a
+/// partition of this instance, that partition may not move past it on this source's live watermark
+/// (<see cref="PartitionTask.ShareWatermarkWith"/>).
+/// <para>
+/// One producer appends to a partition in the order it sends, so the target taking in one of them means it has taken
+/// in everything sent to it before. An event lost by a refused produce request is never taken in: it holds the target
+/// until the transaction aborts, and the rewind starts this over with new tasks.
+/// </para>
+/// </summary>
+public sealed class ForwardsInFlight
+{
+    private readonly Dictionary<int, Lane> _lanes = [];
+
+    private readonly record struct Forward(int Input, long Offset, long EventTimeMs);
+
+    // A FIFO plus a deque of candidates for its minimum (the sliding-window minimum): O(1) per forward.
+    private sealed class Lane
+    {
+        public readonly Queue<Forward> Sent = new();
+        public readonly LinkedList<Forward> MinCandidates = new();
+    }
+
+    /// <summary>Events in flight, over every target.</summary>
+    public int Count => _lanes.Values.Sum(l => l.Sent.Count);
+
+    /// <summary>The event read at <paramref name="offset"/> of <paramref name="input"/> was sent to <paramref name="target"/>.</summary>
+    public void Sent(int target, int input, long offset, long eventTimeMs)
+    {
+        if (!_lanes.TryGetValue(target, out var lane)) _lanes[target] = lane = new Lane();
+        var forward = new Forward(input, offset, eventTimeMs);
+        lane.Sent.Enqueue(forward);
+        while (lane.MinCandidates.Last is { } last && last.Value.EventTimeMs > eventTimeMs) lane.MinCandidates.RemoveLast();
+        lane.MinCandidates.AddLast(forward);
+    }
+
+    /// <summary>
+    /// <paramref name="target"/> took in the event forwarded from <paramref name="offset"/> of <paramref name="input"/>:
+    /// it and everything sent to that target before it are no longer in flight. A copy that is not in flight (sent by
+    /// an earlier incarnation of the source) changes nothing.
+    /// </summary>
+    public void Received(int target, int input, long offset)
+    {
+        if (!_lanes.TryGetValue(target, out var lane) || !lane.Sent.Any(f => f.Input == input && f.Offset == offset)) return;
+        while (lane.Sent.TryDequeue(out var f))
+        {
+            if (lane.MinCandidates.First is { } first && first.Value == f) lane.MinCandidates.RemoveFirst();
+            if (f.Input == input && f.Offset == offset) return;
+        }
+    }
+
+    /// <summary>The earliest event time in flight to <paramref name="target"/>, or <see cref="long.MaxValue"/> when none is.</summary>
+    public long EarliestTo(int target) =>
+        _lanes.TryGetValue(target, out var lane) && lane.MinCandidates.First is { } first ? first.Value.EventTimeMs : long.MaxValue;
+}

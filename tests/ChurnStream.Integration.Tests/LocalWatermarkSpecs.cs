@@ -1,0 +1,165 @@
+using System.Globalization;
+using System.Text;
+using ChurnStream.Domain.Partitioning;
+using ChurnStream.Domain.Time;
+using ChurnStream.Integration.Tests.Support;
+using ChurnStream.Kafka;
+using ChurnStream.Kafka.Processing;
+using Confluent.Kafka;
+
+namespace ChurnStream.Integration.Tests;
+
+/// <summary>
+/// The partitions of one instance share their live watermarks: an event waits for the other partitions' progress, not
+/// for the next commit to announce it on the repartition topic.
+/// </summary>
+public sealed class LocalWatermarkSpecs
+{
+    private const int Partitions = 4;
+    private static readonly DateTimeOffset Start = new(2025, 3, 1, 9, 0, 0, TimeSpan.Zero);
+
+    [Fact]
+    public async Task Events_are_decided_as_the_partitions_of_the_instance_move_on_not_at_the_next_commit()
+    {
+        using var cluster = StreamCluster.WithTopics(partitions: Partitions);
+        var o = cluster.Options;
+        o.Kafka.CommitIntervalMs = 5_000; // long enough for a burst to go through between two commits
+        o.Kafka.CatchUpCommitIntervalMs = 5_000;
+        o.Clock.IdleInputAfterMs = o.Clock.IdlePartitionAfterMs = 120_000; // the pauses between bursts are not ends of input
+        var customers = TwoCustomersPerPartition();
+        var seen = new Observed();
+        await using var service = RunningService.Start(o);
+        service.Runtime.Processor.Polled += seen.Record;
+
+        // First burst: every partition's inputs move, and their watermark records (of this run) reach every partition.
+        Produce(o, Days(customers, 0, 1));
+        seen.WaitFor(s => s.EveryTaskHasHeardFromEverySource, TimeSpan.FromSeconds(60), service);
+
+        var total = seen.EventsProcessed + Days(customers, 2, 30).Count;
+        seen.ExpectTotal(total);
+        Produce(o, Days(customers, 2, 30));
+
+        seen.WaitFor(s => s.BufferedOnceCaughtUp >= 0, TimeSpan.FromSeconds(60), service);
+
+        // The watermark is each partition's input time minus the 6 h lateness: only the last day's events may wait.
+        Assert.True(seen.BufferedOnceCaughtUp <= 2 * customers.Count,
+            $"{seen.BufferedOnceCaughtUp} events still buffered once all {total} were read\nclocks:\n{service.DescribeClocks()}");
+        Assert.Null(service.Runtime.Failure);
+    }
+
+    /// <summary>
+    /// An event read on a partition that does not own its customer travels through the repartition topic; until the
+    /// owner has taken it in, the source's live watermark may not carry the owner past it, or it would arrive late.
+    /// </summary>
+    [Fact]
+    public async Task A_forwarded_event_still_in_flight_holds_its_owner_back_until_it_arrives()
+    {
+        using var cluster = StreamCluster.WithTopics(partitions: Partitions);
+        var o = cluster.Options;
+        o.Kafka.CommitIntervalMs = 5_000;
+        o.Kafka.CatchUpCommitIntervalMs = 5_000;
+        o.Clock.IdleInputAfterMs = o.Clock.IdlePartitionAfterMs = 120_000; // the pauses between bursts are not ends of input
+        var customers = TwoCustomersPerPartition();
+        var seen = new Observed();
+        await using var service = RunningService.Start(o);
+        service.Runtime.Processor.Polled += seen.Record;
+        Produce(o, Days(customers, 0, 1));
+        seen.WaitFor(s => s.EveryTaskHasHeardFromEverySource, TimeSpan.FromSeconds(60), service);
+
+        // Months of traffic everywhere but on one partition, which the others then wait for; that partition then reads
+        // an unkeyed purchase of a customer it does not own, and months of its own traffic behind it.
+        var traveller = Enumerable.Range(0, 1000).Select(i => $"traveller-{i}").First(c => !customers.Contains(c));
+        var source = (Murmur2Partitioner.PartitionFor(traveller, Partitions) + 1) % Partitions;
+        var sourceCustomers = customers.Where(c => Murmur2Partitioner.PartitionFor(c, Partitions) == source).ToList();
+        var elsewhere = Days(customers.Except(sourceCustomers).ToList(), 2, 120);
+        seen.ExpectTotal(seen.EventsProcessed + elsewhere.Count);
+        Produce(o, elsewhere);
+        seen.WaitFor(s => s.BufferedOnceCaughtUp >= 0, TimeSpan.FromSeconds(60), service);
+        var at = Start.AddDays(2).ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+        var json = $$"""{"customerId":"{{traveller}}","occurredAt":"{{at}}","amount":75}""";
+        Produce(o, [(o.Topics.Purchases, source, null, json), .. Days(sourceCustomers, 2, 120).Select(m => Placed(o, m))]); // one batch: read in one go
+        service.WaitUntilCaughtUp(TimeSpan.FromMinutes(2));
+
+        var metrics = service.Runtime.Exporter.Collect();
+        Assert.DoesNotMatch(@"churnstream_late_events_total\{disposition=""\w+""\} [1-9]", metrics);
+        Assert.Contains(service.Runtime.Processor.Tasks.Values, t => t.Engine.Profiles.ContainsKey(traveller));
+        Assert.Null(service.Runtime.Failure);
+    }
+
+    private static List<string> TwoCustomersPerPartition() =>
+        Enumerable.Range(0, 1000).Select(i => $"local-wm-{i}")
+            .GroupBy(c => Murmur2Partitioner.PartitionFor(c, Partitions))
+            .OrderBy(g => g.Key).SelectMany(g => g.Take(2)).ToList();
+
+    private static List<(string Topic, string Key, string Json)> Days(List<string> customers, int from, int to)
+    {
+        var messages = new List<(string, string, string)>();
+        for (var d = from; d <= to; d++)
+            foreach (var c in customers)
+            {
+                var at = Start.AddDays(d).ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+                messages.Add(("purchases", c, $$"""{"customerId":"{{c}}","occurredAt":"{{at}}","amount":20}"""));
+                messages.Add(("engagements", c, $$"""{"customerId":"{{c}}","occurredAt":"{{at}}","type":"visit"}"""));
+            }
+        return messages;
+    }
+
+    private static void Produce(Kafka.Options.StreamOptions o, IEnumerable<(string Topic, string Key, string Json)> messages) =>
+        Produce(o, messages.Select(m => Placed(o, m)));
+
+    /// <summary>A keyed event on the partition the producer's partitioner (the Java client's) gives its key.</summary>
+    private static (string Topic, int Partition, string? Key, string Json) Placed(Kafka.Options.StreamOptions o, (string Topic, string Key, string Json) m) =>
+        (m.Topic == "purchases" ? o.Topics.Purchases : o.Topics.Engagements, Murmur2Partitioner.PartitionFor(m.Key, Partitions), m.Key, m.Json);
+
+    private static void Produce(Kafka.Options.StreamOptions o, IEnumerable<(string Topic, int Partition, string? Key, string Json)> messages)
+    {
+        using var producer = new ProducerBuilder<byte[]?, byte[]>(ClientConfigs.Producer(o.Kafka)).Build();
+        foreach (var (topic, partition, key, json) in messages)
+            producer.Produce(new TopicPartition(topic, partition),
+                new Message<byte[]?, byte[]> { Key = key is null ? null : Encoding.UTF8.GetBytes(key), Value = Encoding.UTF8.GetBytes(json) });
+        Assert.Equal(0, producer.Flush(TimeSpan.FromSeconds(30)));
+    }
+
+    /// <summary>What the processing thread shows after each poll (read there, so no race with its state).</summary>
+    private sealed class Observed
+    {
+        private readonly object _gate = new();
+        private long _total = long.MaxValue;
+        public long EventsProcessed { get; private set; }
+        public bool EveryTaskHasHeardFromEverySource { get; private set; }
+
+        /// <summary>Events still buffered at the first poll that brought nothing new once every event was read; -1 before.</summary>
+        public int BufferedOnceCaughtUp { get; private set; } = -1;
+
+        public void ExpectTotal(long total)
+        {
+            lock (_gate) _total = total;
+        }
+
+        public void Record(StreamProcessor p)
+        {
+            lock (_gate)
+            {
+                var tasks = p.Tasks.Values.ToList();
+                if (BufferedOnceCaughtUp < 0 && p.EventsProcessed >= _total && p.EventsProcessed == EventsProcessed)
+                    BufferedOnceCaughtUp = tasks.Sum(t => t.Engine.BufferedEvents);
+                EventsProcessed = p.EventsProcessed;
+                EveryTaskHasHeardFromEverySource = tasks.Count == Partitions
+                    && tasks.All(t => t.SourceWatermarks.All(s => s != SourceWatermark.Unknown && !s.Idle));
+            }
+        }
+
+        public void WaitFor(Func<Observed, bool> condition, TimeSpan timeout, RunningService service)
+        {
+            var deadline = DateTime.UtcNow + timeout;
+            while (true)
+            {
+                lock (_gate)
+                    if (condition(this)) return;
+                if (service.Runtime.Failure is { } f) throw new InvalidOperationException("the service failed: " + f.Message, f);
+                if (DateTime.UtcNow > deadline) throw new TimeoutException($"not reached in {timeout.TotalSeconds} s\nclocks:\n{service.DescribeClocks()}");
+                Thread.Sleep(50);
+            }
+        }
+    }
+}
