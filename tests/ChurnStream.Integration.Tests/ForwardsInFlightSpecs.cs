@@ -10,8 +10,7 @@ public sealed class ForwardsInFlightSpecs
     [Fact]
     public void A_target_with_nothing_in_flight_is_held_by_nothing()
     {
-        var inFlight = new ForwardsInFlight();
-        inFlight.Sent(target: 1, Purchases, offset: 10, eventTimeMs: 500);
+        var inFlight = Sending((1, Purchases, 10, 500));
 
         Assert.Equal(long.MaxValue, inFlight.EarliestTo(2));
     }
@@ -19,10 +18,7 @@ public sealed class ForwardsInFlightSpecs
     [Fact]
     public void The_earliest_event_in_flight_holds_its_target_whatever_the_order_they_were_sent_in()
     {
-        var inFlight = new ForwardsInFlight();
-        inFlight.Sent(1, Purchases, 10, 700);
-        inFlight.Sent(1, Engagements, 4, 300);
-        inFlight.Sent(1, Purchases, 11, 900);
+        var inFlight = Sending((1, Purchases, 10, 700), (1, Engagements, 4, 300), (1, Purchases, 11, 900));
 
         Assert.Equal(300, inFlight.EarliestTo(1));
     }
@@ -30,10 +26,7 @@ public sealed class ForwardsInFlightSpecs
     [Fact]
     public void Taking_one_in_means_everything_sent_to_that_target_before_it_arrived_too()
     {
-        var inFlight = new ForwardsInFlight();
-        inFlight.Sent(1, Engagements, 4, 300);
-        inFlight.Sent(1, Purchases, 10, 700);
-        inFlight.Sent(1, Purchases, 11, 900);
+        var inFlight = Sending((1, Engagements, 4, 300), (1, Purchases, 10, 700), (1, Purchases, 11, 900));
 
         inFlight.Received(1, Purchases, 10);
 
@@ -46,8 +39,7 @@ public sealed class ForwardsInFlightSpecs
     [Fact]
     public void A_copy_that_was_never_in_flight_releases_nothing()
     {
-        var inFlight = new ForwardsInFlight();
-        inFlight.Sent(1, Purchases, 10, 700);
+        var inFlight = Sending((1, Purchases, 10, 700));
 
         inFlight.Received(1, Engagements, 10); // same offset, other input
         inFlight.Received(1, Purchases, 3);    // an earlier incarnation's copy
@@ -59,14 +51,20 @@ public sealed class ForwardsInFlightSpecs
     [Fact]
     public void Targets_are_held_independently()
     {
-        var inFlight = new ForwardsInFlight();
-        inFlight.Sent(1, Purchases, 10, 700);
-        inFlight.Sent(2, Purchases, 11, 200);
+        var inFlight = Sending((1, Purchases, 10, 700), (2, Purchases, 11, 200));
 
         inFlight.Received(2, Purchases, 11);
 
         Assert.Equal(700, inFlight.EarliestTo(1));
         Assert.Equal(long.MaxValue, inFlight.EarliestTo(2));
+    }
+
+    /// <summary>A source that has sent these forwards (target, input, offset, event time), in this order.</summary>
+    private static ForwardsInFlight Sending(params (int Target, int Input, long Offset, long EventTimeMs)[] forwards)
+    {
+        var inFlight = new ForwardsInFlight();
+        foreach (var f in forwards) inFlight.Sent(f.Target, f.Input, f.Offset, f.EventTimeMs);
+        return inFlight;
     }
 
     [Fact]

@@ -1,11 +1,9 @@
 using System.Globalization;
-using System.Text;
 using ChurnStream.Domain.Partitioning;
 using ChurnStream.Domain.Time;
 using ChurnStream.Integration.Tests.Support;
-using ChurnStream.Kafka;
+using ChurnStream.Kafka.Options;
 using ChurnStream.Kafka.Processing;
-using Confluent.Kafka;
 
 namespace ChurnStream.Integration.Tests;
 
@@ -22,18 +20,10 @@ public sealed class LocalWatermarkSpecs
     public async Task Events_are_decided_as_the_partitions_of_the_instance_move_on_not_at_the_next_commit()
     {
         using var cluster = StreamCluster.WithTopics(partitions: Partitions);
-        var o = cluster.Options;
-        o.Kafka.CommitIntervalMs = 5_000; // long enough for a burst to go through between two commits
-        o.Kafka.CatchUpCommitIntervalMs = 5_000;
-        o.Clock.IdleInputAfterMs = o.Clock.IdlePartitionAfterMs = 120_000; // the pauses between bursts are not ends of input
+        var o = WithBurstsBetweenCommits(cluster.Options);
         var customers = TwoCustomersPerPartition();
-        var seen = new Observed();
         await using var service = RunningService.Start(o);
-        service.Runtime.Processor.Polled += seen.Record;
-
-        // First burst: every partition's inputs move, and their watermark records (of this run) reach every partition.
-        Produce(o, Days(customers, 0, 1));
-        seen.WaitFor(s => s.EveryTaskHasHeardFromEverySource, TimeSpan.FromSeconds(60), service);
+        var seen = UntilEveryPartitionHeardFromEvery(service, customers);
 
         var total = seen.EventsProcessed + Days(customers, 2, 30).Count;
         seen.ExpectTotal(total);
@@ -55,16 +45,10 @@ public sealed class LocalWatermarkSpecs
     public async Task A_forwarded_event_still_in_flight_holds_its_owner_back_until_it_arrives()
     {
         using var cluster = StreamCluster.WithTopics(partitions: Partitions);
-        var o = cluster.Options;
-        o.Kafka.CommitIntervalMs = 5_000;
-        o.Kafka.CatchUpCommitIntervalMs = 5_000;
-        o.Clock.IdleInputAfterMs = o.Clock.IdlePartitionAfterMs = 120_000; // the pauses between bursts are not ends of input
+        var o = WithBurstsBetweenCommits(cluster.Options);
         var customers = TwoCustomersPerPartition();
-        var seen = new Observed();
         await using var service = RunningService.Start(o);
-        service.Runtime.Processor.Polled += seen.Record;
-        Produce(o, Days(customers, 0, 1));
-        seen.WaitFor(s => s.EveryTaskHasHeardFromEverySource, TimeSpan.FromSeconds(60), service);
+        var seen = UntilEveryPartitionHeardFromEvery(service, customers);
 
         // Months of traffic everywhere but on one partition, which the others then wait for; that partition then reads
         // an unkeyed purchase of a customer it does not own, and months of its own traffic behind it.
@@ -75,9 +59,8 @@ public sealed class LocalWatermarkSpecs
         seen.ExpectTotal(seen.EventsProcessed + elsewhere.Count);
         Produce(o, elsewhere);
         seen.WaitFor(s => s.BufferedOnceCaughtUp >= 0, TimeSpan.FromSeconds(60), service);
-        var at = Start.AddDays(2).ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
-        var json = $$"""{"customerId":"{{traveller}}","occurredAt":"{{at}}","amount":75}""";
-        Produce(o, [(o.Topics.Purchases, source, null, json), .. Days(sourceCustomers, 2, 120).Select(m => Placed(o, m))]); // one batch: read in one go
+        var json = $$"""{"customerId":"{{traveller}}","occurredAt":"{{At(2)}}","amount":75}""";
+        Support.Topics.Produce(o, [(o.Topics.Purchases, source, null, json), .. Days(sourceCustomers, 2, 120).Select(m => Placed(o, m))]); // one batch: read in one go
         service.WaitUntilCaughtUp(TimeSpan.FromMinutes(2));
 
         var metrics = service.Runtime.Exporter.Collect();
@@ -85,6 +68,26 @@ public sealed class LocalWatermarkSpecs
         Assert.Contains(service.Runtime.Processor.Tasks.Values, t => t.Engine.Profiles.ContainsKey(traveller));
         Assert.Null(service.Runtime.Failure);
     }
+
+    private static StreamOptions WithBurstsBetweenCommits(StreamOptions o)
+    {
+        o.Kafka.CommitIntervalMs = 5_000; // long enough for a burst to go through between two commits
+        o.Kafka.CatchUpCommitIntervalMs = 5_000;
+        o.Clock.IdleInputAfterMs = o.Clock.IdlePartitionAfterMs = 120_000; // the pauses between bursts are not ends of input
+        return o;
+    }
+
+    /// <summary>A first burst: every partition's inputs move, and their watermark records (of this run) reach every partition.</summary>
+    private static Observed UntilEveryPartitionHeardFromEvery(RunningService service, List<string> customers)
+    {
+        var seen = new Observed();
+        service.Runtime.Processor.Polled += seen.Record;
+        Produce(service.Options, Days(customers, 0, 1));
+        seen.WaitFor(s => s.EveryTaskHasHeardFromEverySource, TimeSpan.FromSeconds(60), service);
+        return seen;
+    }
+
+    private static string At(int day) => Start.AddDays(day).ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
 
     private static List<string> TwoCustomersPerPartition() =>
         Enumerable.Range(0, 1000).Select(i => $"local-wm-{i}")
@@ -97,28 +100,19 @@ public sealed class LocalWatermarkSpecs
         for (var d = from; d <= to; d++)
             foreach (var c in customers)
             {
-                var at = Start.AddDays(d).ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
-                messages.Add(("purchases", c, $$"""{"customerId":"{{c}}","occurredAt":"{{at}}","amount":20}"""));
-                messages.Add(("engagements", c, $$"""{"customerId":"{{c}}","occurredAt":"{{at}}","type":"visit"}"""));
+                messages.Add(("purchases", c, $$"""{"customerId":"{{c}}","occurredAt":"{{At(d)}}","amount":20}"""));
+                messages.Add(("engagements", c, $$"""{"customerId":"{{c}}","occurredAt":"{{At(d)}}","type":"visit"}"""));
             }
         return messages;
     }
 
-    private static void Produce(Kafka.Options.StreamOptions o, IEnumerable<(string Topic, string Key, string Json)> messages) =>
-        Produce(o, messages.Select(m => Placed(o, m)));
+    private static void Produce(StreamOptions o, IEnumerable<(string Topic, string Key, string Json)> messages) =>
+        Support.Topics.Produce(o, messages.Select(m => Placed(o, m)));
 
     /// <summary>A keyed event on the partition the producer's partitioner (the Java client's) gives its key.</summary>
-    private static (string Topic, int Partition, string? Key, string Json) Placed(Kafka.Options.StreamOptions o, (string Topic, string Key, string Json) m) =>
+    private static (string Topic, int Partition, string? Key, string Json) Placed(StreamOptions o, (string Topic, string Key, string Json) m) =>
         (m.Topic == "purchases" ? o.Topics.Purchases : o.Topics.Engagements, Murmur2Partitioner.PartitionFor(m.Key, Partitions), m.Key, m.Json);
 
-    private static void Produce(Kafka.Options.StreamOptions o, IEnumerable<(string Topic, int Partition, string? Key, string Json)> messages)
-    {
-        using var producer = new ProducerBuilder<byte[]?, byte[]>(ClientConfigs.Producer(o.Kafka)).Build();
-        foreach (var (topic, partition, key, json) in messages)
-            producer.Produce(new TopicPartition(topic, partition),
-                new Message<byte[]?, byte[]> { Key = key is null ? null : Encoding.UTF8.GetBytes(key), Value = Encoding.UTF8.GetBytes(json) });
-        Assert.Equal(0, producer.Flush(TimeSpan.FromSeconds(30)));
-    }
 
     /// <summary>What the processing thread shows after each poll (read there, so no race with its state).</summary>
     private sealed class Observed

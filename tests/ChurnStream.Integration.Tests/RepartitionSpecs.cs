@@ -99,13 +99,8 @@ public sealed class RepartitionSpecs
         return messages;
     }
 
-    private static void Produce(StreamOptions o, IEnumerable<(string Topic, int Partition, string Json)> messages)
-    {
-        using var producer = new ProducerBuilder<byte[]?, byte[]>(ClientConfigs.Producer(o.Kafka)).Build();
-        foreach (var (topic, partition, json) in messages)
-            producer.Produce(new TopicPartition(topic, new Partition(partition)), new Message<byte[]?, byte[]> { Key = null, Value = Encoding.UTF8.GetBytes(json) });
-        Assert.Equal(0, producer.Flush(TimeSpan.FromSeconds(30)));
-    }
+    private static void Produce(StreamOptions o, IEnumerable<(string Topic, int Partition, string Json)> messages) =>
+        Support.Topics.Produce(o, messages.Select(m => (m.Topic, m.Partition, (string?)null, m.Json)));
 
     /// <summary>The buyer's silent alerts, read until one is there or 60 s have passed (idleness takes a few seconds).</summary>
     private static List<string> WaitForSilentAlert(StreamOptions o)

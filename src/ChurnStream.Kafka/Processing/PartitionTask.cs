@@ -383,7 +383,7 @@ public sealed class PartitionTask : IDecisionSink
     /// </summary>
     public ConsumeResult<byte[], byte[]>? Trigger { get; set; }
 
-    private Timestamp TriggerTime => (_current ?? Trigger)?.Message?.Timestamp ?? default; // an end-of-partition result has no message
+    private Timestamp TriggerTime => (_current ?? Trigger)?.Message.Timestamp ?? default;
 
     public void OnAlert(ChurnAlert alert) => _output.Alert(alert, TriggerTime);
 

@@ -429,17 +429,15 @@ public sealed class StreamProcessor : IDisposable
 
         _metrics.EventConsumed(m.Topic);
         if (m.Message.Timestamp.Type != TimestampType.NotAvailable) _lastAppendAgeMs = _wallClockMs - m.Message.Timestamp.UnixTimestampMs;
-        string sourceTopic = "";
-        int sourcePartition = -1;
-        long sourceOffset = -1, sourceCommitted = -1;
-        var forwarded = input == PartitionTask.RepartitionInput
-            && TrySourceOf(m, out sourceTopic, out sourcePartition, out sourceOffset, out sourceCommitted);
-        if (forwarded && _tasks.TryGetValue(sourcePartition, out var sourceTask)) sourceTask.InFlight.Received(task.Partition, InputOf(sourceTopic), sourceOffset);
-        if (forwarded && !task.Forwards.TryTake(sourceTopic, sourcePartition, sourceOffset, sourceCommitted))
+        if (input == PartitionTask.RepartitionInput && TrySourceOf(m, out var sourceTopic, out var sourcePartition, out var sourceOffset, out var sourceCommitted))
         {
-            _metrics.DuplicateEvent(); // forwarded again by a source that went back to its last committed state
-            progress.Handled(m.Offset.Value);
-            return;
+            if (_tasks.TryGetValue(sourcePartition, out var sourceTask)) sourceTask.InFlight.Received(task.Partition, InputOf(sourceTopic), sourceOffset);
+            if (!task.Forwards.TryTake(sourceTopic, sourcePartition, sourceOffset, sourceCommitted))
+            {
+                _metrics.DuplicateEvent(); // forwarded again by a source that went back to its last committed state
+                progress.Handled(m.Offset.Value);
+                return;
+            }
         }
         EventsProcessed++;
         Route(m, input, task);
