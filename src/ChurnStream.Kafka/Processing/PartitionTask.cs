@@ -344,6 +344,9 @@ public sealed class PartitionTask : IDecisionSink
         if (_endReachedAt[input] == 0) _endReachedAt[input] = Environment.TickCount64;
     }
 
+    /// <summary>Both own inputs at their end since their last event: nothing of this partition's is waiting to be read.</summary>
+    public bool OwnInputsAtEnd => _endReachedAt[PurchasesInput] != 0 && _endReachedAt[EngagementsInput] != 0;
+
     /// <summary>
     /// An input that has stayed at its end for <paramref name="idleAfterMs"/> stops holding the watermark back. A
     /// momentary end (the consumer caught up with a producer that is still writing) does not count. When both own

@@ -191,6 +191,7 @@ public sealed class StreamProcessor : IDisposable
     /// it works through a backlog (the last input record it read was appended more than <c>Kafka:CatchUpAfterMs</c>
     /// ago). In between, half of how far behind it is (<see cref="CommitIntervals.For"/>): a service that falls behind
     /// under load spends less of its time committing and catches up, where a fixed short interval would keep it behind.
+    /// Once every input partition it owns is at its end it has caught up: the short interval again.
     /// </summary>
     private long CommitIntervalNow() => CommitIntervals.For(_lastAppendAgeMs, _options.Kafka);
 
@@ -360,6 +361,8 @@ public sealed class StreamProcessor : IDisposable
         if (m.IsPartitionEOF)
         {
             task.EndReached(input);
+            // Caught up: no backlog left to spread the commits' cost over, so what was read goes out within the short interval.
+            if (input != PartitionTask.RepartitionInput && _tasks.Values.All(t => t.OwnInputsAtEnd)) _lastAppendAgeMs = 0;
             if (task.Replaying)
             {
                 task.InputReplayed(input);
