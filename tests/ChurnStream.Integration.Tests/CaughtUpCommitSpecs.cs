@@ -1,7 +1,5 @@
 using System.Diagnostics;
-using ChurnStream.Domain.Partitioning;
 using ChurnStream.Integration.Tests.Support;
-using ChurnStream.Kafka.Options;
 using ChurnStream.Kafka.Tools;
 
 namespace ChurnStream.Integration.Tests;
@@ -14,6 +12,7 @@ public sealed class CaughtUpCommitSpecs
 {
     private const int Partitions = 3;
     private const int CatchUpCommitIntervalMs = 60_000;
+    private static readonly DateTimeOffset BacklogStart = new(2025, 1, 1, 10, 0, 0, TimeSpan.Zero);
 
     [Fact]
     public async Task A_service_that_has_read_its_whole_backlog_commits_it_within_the_short_interval()
@@ -22,7 +21,7 @@ public sealed class CaughtUpCommitSpecs
         var o = cluster.Options;
         o.Kafka.CatchUpAfterMs = 100; // the backlog below is older than this when it is read
         o.Kafka.CatchUpCommitIntervalMs = CatchUpCommitIntervalMs;
-        var backlog = Backlog(o, customers: 30, days: 20);
+        var backlog = DailyTraffic.Days(o, Enumerable.Range(0, 30).Select(c => $"backlog-{c}"), BacklogStart, 0, 19, Partitions);
         Support.Topics.Produce(o, backlog);
         Thread.Sleep(500);
         await using var service = RunningService.Start(o);
@@ -42,20 +41,5 @@ public sealed class CaughtUpCommitSpecs
             Thread.Sleep(50);
         }
         Assert.Null(service.Runtime.Failure);
-    }
-
-    private static List<(string Topic, int Partition, string? Key, string Json)> Backlog(StreamOptions o, int customers, int days)
-    {
-        var messages = new List<(string, int, string?, string)>();
-        for (var d = 0; d < days; d++)
-            for (var c = 0; c < customers; c++)
-            {
-                var customer = $"backlog-{c}";
-                var at = new DateTimeOffset(2025, 1, 1, 10, 0, 0, TimeSpan.Zero).AddDays(d).ToString("yyyy-MM-dd'T'HH:mm:ss'Z'");
-                var partition = Murmur2Partitioner.PartitionFor(customer, Partitions);
-                messages.Add((o.Topics.Purchases, partition, customer, $$"""{"customerId":"{{customer}}","occurredAt":"{{at}}","amount":20}"""));
-                messages.Add((o.Topics.Engagements, partition, customer, $$"""{"customerId":"{{customer}}","occurredAt":"{{at}}","type":"visit"}"""));
-            }
-        return messages;
     }
 }

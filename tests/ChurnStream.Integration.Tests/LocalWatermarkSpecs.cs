@@ -1,4 +1,3 @@
-using System.Globalization;
 using ChurnStream.Domain.Partitioning;
 using ChurnStream.Domain.Time;
 using ChurnStream.Integration.Tests.Support;
@@ -25,9 +24,10 @@ public sealed class LocalWatermarkSpecs
         await using var service = RunningService.Start(o);
         var seen = UntilEveryPartitionHeardFromEvery(service, customers);
 
-        var total = seen.EventsProcessed + Days(customers, 2, 30).Count;
+        var burst = Days(o, customers, 2, 30);
+        var total = seen.EventsProcessed + burst.Count;
         seen.ExpectTotal(total);
-        Produce(o, Days(customers, 2, 30));
+        Support.Topics.Produce(o, burst);
 
         seen.WaitFor(s => s.BufferedOnceCaughtUp >= 0, TimeSpan.FromSeconds(60), service);
 
@@ -55,12 +55,12 @@ public sealed class LocalWatermarkSpecs
         var traveller = Enumerable.Range(0, 1000).Select(i => $"traveller-{i}").First(c => !customers.Contains(c));
         var source = (Murmur2Partitioner.PartitionFor(traveller, Partitions) + 1) % Partitions;
         var sourceCustomers = customers.Where(c => Murmur2Partitioner.PartitionFor(c, Partitions) == source).ToList();
-        var elsewhere = Days(customers.Except(sourceCustomers).ToList(), 2, 120);
+        var elsewhere = Days(o, customers.Except(sourceCustomers).ToList(), 2, 120);
         seen.ExpectTotal(seen.EventsProcessed + elsewhere.Count);
-        Produce(o, elsewhere);
+        Support.Topics.Produce(o, elsewhere);
         seen.WaitFor(s => s.BufferedOnceCaughtUp >= 0, TimeSpan.FromSeconds(60), service);
         var json = $$"""{"customerId":"{{traveller}}","occurredAt":"{{At(2)}}","amount":75}""";
-        Support.Topics.Produce(o, [(o.Topics.Purchases, source, null, json), .. Days(sourceCustomers, 2, 120).Select(m => Placed(o, m))]); // one batch: read in one go
+        Support.Topics.Produce(o, [(o.Topics.Purchases, source, null, json), .. Days(o, sourceCustomers, 2, 120)]); // one batch: read in one go
         service.WaitUntilCaughtUp(TimeSpan.FromMinutes(2));
 
         var metrics = service.Runtime.Exporter.Collect();
@@ -82,37 +82,20 @@ public sealed class LocalWatermarkSpecs
     {
         var seen = new Observed();
         service.Runtime.Processor.Polled += seen.Record;
-        Produce(service.Options, Days(customers, 0, 1));
+        Support.Topics.Produce(service.Options, Days(service.Options, customers, 0, 1));
         seen.WaitFor(s => s.EveryTaskHasHeardFromEverySource, TimeSpan.FromSeconds(60), service);
         return seen;
     }
 
-    private static string At(int day) => Start.AddDays(day).ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+    private static string At(int day) => DailyTraffic.At(Start, day);
 
     private static List<string> TwoCustomersPerPartition() =>
         Enumerable.Range(0, 1000).Select(i => $"local-wm-{i}")
             .GroupBy(c => Murmur2Partitioner.PartitionFor(c, Partitions))
             .OrderBy(g => g.Key).SelectMany(g => g.Take(2)).ToList();
 
-    private static List<(string Topic, string Key, string Json)> Days(List<string> customers, int from, int to)
-    {
-        var messages = new List<(string, string, string)>();
-        for (var d = from; d <= to; d++)
-            foreach (var c in customers)
-            {
-                messages.Add(("purchases", c, $$"""{"customerId":"{{c}}","occurredAt":"{{At(d)}}","amount":20}"""));
-                messages.Add(("engagements", c, $$"""{"customerId":"{{c}}","occurredAt":"{{At(d)}}","type":"visit"}"""));
-            }
-        return messages;
-    }
-
-    private static void Produce(StreamOptions o, IEnumerable<(string Topic, string Key, string Json)> messages) =>
-        Support.Topics.Produce(o, messages.Select(m => Placed(o, m)));
-
-    /// <summary>A keyed event on the partition the producer's partitioner (the Java client's) gives its key.</summary>
-    private static (string Topic, int Partition, string? Key, string Json) Placed(StreamOptions o, (string Topic, string Key, string Json) m) =>
-        (m.Topic == "purchases" ? o.Topics.Purchases : o.Topics.Engagements, Murmur2Partitioner.PartitionFor(m.Key, Partitions), m.Key, m.Json);
-
+    private static List<(string Topic, int Partition, string? Key, string Json)> Days(StreamOptions o, List<string> customers, int from, int to) =>
+        DailyTraffic.Days(o, customers, Start, from, to, Partitions);
 
     /// <summary>What the processing thread shows after each poll (read there, so no race with its state).</summary>
     private sealed class Observed

@@ -44,7 +44,10 @@ public sealed class ForwardsInFlight
     /// </summary>
     public void Received(int target, int input, long offset)
     {
-        if (!_lanes.TryGetValue(target, out var lane) || !lane.Sent.Any(f => f.Input == input && f.Offset == offset)) return;
+        if (!_lanes.TryGetValue(target, out var lane)) return;
+        // Taken in in the order sent, the event is nearly always the lane's first: the search is for the rare stale copy.
+        var atHead = lane.Sent.TryPeek(out var head) && head.Input == input && head.Offset == offset;
+        if (!atHead && !lane.Sent.Any(f => f.Input == input && f.Offset == offset)) return;
         while (lane.Sent.TryDequeue(out var f))
         {
             if (lane.MinCandidates.First is { } first && first.Value == f) lane.MinCandidates.RemoveFirst();

@@ -66,16 +66,21 @@ public sealed class PartitionTask : IDecisionSink
     }
 
     /// <summary>
+    /// <paramref name="target"/> has read a watermark record of this incarnation, so everything earlier incarnations
+    /// forwarded to it is behind it: from then on it may go by this task's live watermark (<see cref="ShareWatermarkWith"/>).
+    /// </summary>
+    public bool CanShareWith(PartitionTask target) => target._sourceEpochs[Partition] == Epoch;
+
+    /// <summary>
     /// Lets <paramref name="target"/>, a partition of the same instance, go by this partition's live watermark instead of
     /// the one it announces at each commit: what the announcement promises (no more forwards before it), this task knows
-    /// directly, without waiting for a commit and a record's round trip. Only once the target has read a watermark
-    /// record of this incarnation (so everything earlier incarnations forwarded is behind it), and never past an event
-    /// still in flight to the target. Announcements go on as before: for other instances and after a restart.
+    /// directly, without waiting for a commit and a record's round trip. Only when <see cref="CanShareWith"/>, and never
+    /// past an event still in flight to the target. Announcements go on as before: for other instances and after a
+    /// restart. <paramref name="own"/> is this task's <see cref="PartitionEngine.OwnInputsWatermark"/>, read once for all
+    /// its targets.
     /// </summary>
-    public void ShareWatermarkWith(PartitionTask target)
+    public void ShareWatermarkWith(PartitionTask target, long own)
     {
-        if (target._sourceEpochs[Partition] != Epoch) return;
-        var own = Engine.OwnInputsWatermark;
         if (own == CustomerProfile.None) return;
         var inFlight = InFlight.EarliestTo(target.Partition);
         target.ObserveSourceWatermark(Partition, inFlight == long.MaxValue

@@ -563,6 +563,7 @@ public sealed class StreamProcessor : IDisposable
     private static bool IsNumber(byte[] text, out int value) => Utf8Parser.TryParse(text, out value, out var used) && used == text.Length;
 
     private const int ShareWatermarksEvery = 64;
+    private const long NotRead = long.MaxValue; // never a watermark
     private int _handledSinceShare;
     private ConsumeResult<byte[], byte[]>? _lastHandled; // the latest message since the last commit tick, if any
 
@@ -578,16 +579,25 @@ public sealed class StreamProcessor : IDisposable
     private void ShareLocalWatermarks(ConsumeResult<byte[], byte[]>? trigger)
     {
         _handledSinceShare = 0;
-        if (_tasks.Count == 0) return;
+        var tasks = _taskSnapshot; // the tasks of _tasks, as an array
+        if (tasks.Length == 0) return;
         EnsureTransaction();
-        foreach (var target in _tasks.Values)
+        // A source's own watermark does not move while the others drain: read once (when first needed), not per target.
+        Span<long> own = stackalloc long[tasks.Length];
+        own.Fill(NotRead);
+        foreach (var target in tasks)
         {
             if (target.Replaying) continue;
             target.Trigger = trigger;
             try
             {
-                foreach (var source in _tasks.Values)
-                    if (!source.Replaying) source.ShareWatermarkWith(target);
+                for (var i = 0; i < tasks.Length; i++)
+                {
+                    var source = tasks[i];
+                    if (source.Replaying || !source.CanShareWith(target)) continue;
+                    if (own[i] == NotRead) own[i] = source.Engine.OwnInputsWatermark;
+                    source.ShareWatermarkWith(target, own[i]);
+                }
             }
             finally
             {
