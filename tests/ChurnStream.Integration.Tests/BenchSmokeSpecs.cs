@@ -40,6 +40,8 @@ public sealed class BenchSmokeSpecs
             Assert.True(double.Parse(m.Groups["v"].Value, CultureInfo.InvariantCulture) >= 0, matching[0]);
         }
         Assert.Equal(Figures.Length, lines.Length); // stdout holds the figures only; progress goes to stderr
+        Assert.Matches(@"raw consume run 1/1: [0-9,]+ events/s, [0-9.]+ cores busy \([0-9.]+ µs of CPU per event\)", r.Stderr);
+        Assert.Matches(@"pipeline run 1/1: [0-9,]+ events/s, [0-9.]+ cores busy \([0-9.]+ µs of CPU per event\)", r.Stderr);
     }
 
     [Fact]

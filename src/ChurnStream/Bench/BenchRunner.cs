@@ -55,14 +55,10 @@ public sealed class BenchRunner(AppConfiguration app, BenchSettings settings, Te
         if (settings.EngineOnly)
         {
             // Per CPU second of the process as well (GC threads included): steadier than wall time on a shared machine.
-            var perCpuSecond = new List<double>();
             WarmUpEngine(events, partitions);
-            Figure("engine_events_per_s", Stats.Median(Repeat("engine", () =>
-            {
-                var run = EngineThroughput.Measure(events, app.Stream.Detection, partitions);
-                perCpuSecond.Add(run.EventsPerCpuSecond);
-                return run.EventsPerSecond;
-            })), "events/s");
+            var runs = Repeat("engine", () => EngineThroughput.Measure(events, app.Stream.Detection, partitions));
+            Figure("engine_events_per_s", Stats.Median(runs.Select(r => r.EventsPerSecond).ToList()), "events/s");
+            var perCpuSecond = runs.Select(r => r.EventsPerSecond / r.Cores).ToList();
             Note($"engine per CPU second of the process: median {Stats.Median(perCpuSecond):#,0} (runs {string.Join(" / ", perCpuSecond.Select(x => x.ToString("#,0", CultureInfo.InvariantCulture)))})");
             return 0;
         }
@@ -87,14 +83,15 @@ public sealed class BenchRunner(AppConfiguration app, BenchSettings settings, Te
         var raw = Repeat("raw consume", () => RawConsume.Measure(kafka, [inputs.Purchases, inputs.Engagements], events.Count));
         // (b) the engine alone, in memory
         WarmUpEngine(events, partitions);
-        var engine = Repeat("engine", () => EngineThroughput.Measure(events, app.Stream.Detection, partitions).EventsPerSecond);
+        var engine = Repeat("engine", () => EngineThroughput.Measure(events, app.Stream.Detection, partitions));
         // (c) the full service
         var pipeline = Repeat("pipeline", () => PipelineRun.Measure(cluster, app, kafka, inputs, events.Count, partitions, log));
 
-        var rawRate = Stats.Median(raw);
-        var pipelineRate = Stats.Median(pipeline);
+        var rawRate = Stats.Median(raw.Select(r => r.EventsPerSecond).ToList());
+        var pipelineRate = Stats.Median(pipeline.Select(r => r.EventsPerSecond).ToList());
+        NoteCpu(raw, pipeline);
         Figure("raw_consume_events_per_s", rawRate, "events/s");
-        Figure("engine_events_per_s", Stats.Median(engine), "events/s");
+        Figure("engine_events_per_s", Stats.Median(engine.Select(r => r.EventsPerSecond).ToList()), "events/s");
         Figure("pipeline_events_per_s", pipelineRate, "events/s");
         // The ratio of the medians of runs that alternate within one process on one cluster.
         output.WriteLine($"pipeline_to_raw_ratio={(pipelineRate / rawRate).ToString("0.000", CultureInfo.InvariantCulture)} ratio");
@@ -128,16 +125,30 @@ public sealed class BenchRunner(AppConfiguration app, BenchSettings settings, Te
         Note($"engine warm-up run (not counted): {warmUp.EventsPerSecond:#,0} events/s");
     }
 
-    private List<double> Repeat(string what, Func<double> measure)
+    private List<MeasuredRate> Repeat(string what, Func<MeasuredRate> measure)
     {
-        var results = new List<double>();
+        var results = new List<MeasuredRate>();
         for (var i = 0; i < settings.Repeat; i++)
         {
-            var value = measure();
-            results.Add(value);
-            Note($"{what} run {i + 1}/{settings.Repeat}: {value:#,0} events/s");
+            var rate = measure();
+            results.Add(rate);
+            Note($"{what} run {i + 1}/{settings.Repeat}: {rate.EventsPerSecond:#,0} events/s, {rate.Cores:0.00} cores busy ({rate.CpuMicrosPerEvent:0.00} µs of CPU per event)");
         }
         return results;
+    }
+
+    /// <summary>
+    /// What bounds the ratio: the CPU each side spends per event, the embedded broker's included (it runs in this process).
+    /// A pipeline that keeps every core busy can go no faster than the cores over its CPU per event.
+    /// </summary>
+    private void NoteCpu(IReadOnlyList<MeasuredRate> raw, IReadOnlyList<MeasuredRate> pipeline)
+    {
+        var rawMicros = Stats.Median(raw.Select(r => r.CpuMicrosPerEvent).ToList());
+        var pipelineMicros = Stats.Median(pipeline.Select(r => r.CpuMicrosPerEvent).ToList());
+        var pipelineCores = Stats.Median(pipeline.Select(r => r.Cores).ToList());
+        if (rawMicros <= 0 || pipelineMicros <= 0) return; // runs too short for the process's CPU clock
+        Note($"CPU per event (medians, whole process): raw consume {rawMicros:0.00} µs, pipeline {pipelineMicros:0.00} µs ({pipelineMicros / rawMicros:0.0}x) " +
+             $"with {pipelineCores:0.00} of {Environment.ProcessorCount} cores busy; on every core the pipeline would reach {Environment.ProcessorCount / pipelineMicros * 1e6:#,0} events/s");
     }
 
     private void Figure(string name, double value, string unit)

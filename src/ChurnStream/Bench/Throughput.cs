@@ -17,7 +17,7 @@ namespace ChurnStream.Host.Bench;
 /// <summary>(a) A bare consumer (read_uncommitted, no processing) from the beginning to the end of the input topics.</summary>
 public static class RawConsume
 {
-    public static double Measure(KafkaOptions kafka, IReadOnlyList<string> topics, long expected)
+    public static MeasuredRate Measure(KafkaOptions kafka, IReadOnlyList<string> topics, long expected)
     {
         var config = ClientConfigs.Consumer(kafka, "bench-raw-" + Guid.NewGuid().ToString("N"));
         config.IsolationLevel = IsolationLevel.ReadUncommitted;
@@ -26,44 +26,39 @@ public static class RawConsume
         using var consumer = new ConsumerBuilder<byte[], byte[]>(config).Build();
         consumer.Assign(BenchTopics.PartitionsOf(kafka, topics).Select(tp => new TopicPartitionOffset(tp, Offset.Beginning)));
         long count = 0, bytes = 0;
-        Stopwatch? clock = null;
+        CpuWindow? clock = null;
         var deadline = DateTime.UtcNow.AddMinutes(10);
         while (count < expected)
         {
             if (DateTime.UtcNow > deadline) throw new TimeoutException($"raw consume read {count} of {expected} records");
             var r = consumer.Consume(TimeSpan.FromMilliseconds(100));
             if (r?.Message is null) continue;
-            clock ??= Stopwatch.StartNew(); // from the first record: the same start as the pipeline's figure
+            clock ??= new CpuWindow(); // from the first record: the same start as the pipeline's figure
             count++;
             bytes += r.Message.Value?.Length ?? 0;
         }
-        var seconds = clock!.Elapsed.TotalSeconds;
+        var rate = clock!.RateOf(count);
         consumer.Close();
-        return count / seconds;
+        return rate;
     }
 }
 
 /// <summary>(b) The engine alone: parse, update and decide on one thread, over the same bytes, in the partition layout of the service.</summary>
 public static class EngineThroughput
 {
-    public static (double EventsPerSecond, long Alerts, long SegmentChanges, double EventsPerCpuSecond) Measure(BenchEvents events, DetectionOptions detection, int partitions)
+    public static MeasuredRate Measure(BenchEvents events, DetectionOptions detection, int partitions)
     {
         var engine = new PartitionedEngine(detection, partitions);
         var sink = new CountingSink();
         var parser = EventParser.Default;
-        var process = Process.GetCurrentProcess();
-        var cpu = process.TotalProcessorTime;
-        var clock = Stopwatch.StartNew();
+        var clock = new CpuWindow();
         foreach (var (purchase, _, json) in events.Items)
         {
             if (parser.TryParse(json, purchase ? InputTopic.Purchases : InputTopic.Engagements, out var e, out _))
                 engine.Accept(e, sink);
         }
         engine.Flush(sink);
-        var seconds = clock.Elapsed.TotalSeconds;
-        process.Refresh();
-        var cpuSeconds = (process.TotalProcessorTime - cpu).TotalSeconds;
-        return (events.Count / seconds, sink.Alerts, sink.SegmentChanges, events.Count / cpuSeconds);
+        return clock.RateOf(events.Count);
     }
 }
 
@@ -86,7 +81,7 @@ public static class PipelineRun
 {
     private static int _runs;
 
-    public static double Measure(EmbeddedKafkaCluster cluster, AppConfiguration app, KafkaOptions kafka, TopicOptions inputs,
+    public static MeasuredRate Measure(EmbeddedKafkaCluster cluster, AppConfiguration app, KafkaOptions kafka, TopicOptions inputs,
         long expected, int partitions, TextWriter log)
     {
         var run = Interlocked.Increment(ref _runs);
@@ -105,7 +100,7 @@ public static class PipelineRun
                 Fail(runtime, deadline, "no event processed");
                 Thread.Sleep(1);
             }
-            var clock = Stopwatch.StartNew();
+            var clock = new CpuWindow();
             var topics = new[] { inputs.Purchases, inputs.Engagements };
             while (true)
             {
@@ -115,7 +110,7 @@ public static class PipelineRun
                     break;
                 Thread.Sleep(runtime.Processor.EventsProcessed >= expected * 0.98 ? 20 : 50);
             }
-            return expected / clock.Elapsed.TotalSeconds;
+            return clock.RateOf(expected);
         }
         finally
         {
