@@ -58,10 +58,13 @@ public static class LatencyProbe
             // The measured run: a fixed rate, paced on the stopwatch.
             var total = (int)(rate * seconds);
             var clock = Stopwatch.StartNew();
+            var cpu = new CpuWindow();
             window.Open();
             latencies.Clear();
             for (var i = 0; i < total; i++) sender.SendAt(clock, i / rate, load.Event(i));
             window.Close();
+            // Live, the service commits ~10 times as often as in the backlog the maximum rate was measured on.
+            var busy = cpu.RateOf(total);
             producer.Flush(TimeSpan.FromSeconds(30));
             var achieved = total / clock.Elapsed.TotalSeconds;
             var measuredEnds = BenchTopics.EndOffsets(options.Kafka, [options.Topics.Purchases, options.Topics.Engagements]);
@@ -83,6 +86,7 @@ public static class LatencyProbe
             for (var i = 0L; i < uncommitted + undecided; i++) sorted.Add(waited);
             sorted.Sort();
             log.WriteLine($"[bench] latency ({load.Name}): {total:#,0} events at {achieved:#,0}/s (target {rate:#,0}/s) over {seconds} s, " +
+                          $"{busy.Cores:0.00} cores busy ({busy.CpuMicrosPerEvent:0.00} µs of CPU per event: service, load generator, reader and broker), " +
                           $"{outputs:#,0} outputs in the window (the reader received {window.OutputsRead:#,0} of the {written:#,0} written)" +
                           (uncommitted + undecided > 0
                               ? $", {uncommitted:#,0} events not committed and up to {undecided:#,0} not decided {DrainLimit.TotalSeconds:0} s after it (counted with their wait so far, a lower bound)"
