@@ -57,7 +57,7 @@ public sealed class BenchRunner(AppConfiguration app, BenchSettings settings, Te
             // Per CPU second of the process as well (GC threads included): steadier than wall time on a shared machine.
             WarmUpEngine(events, partitions);
             var runs = Repeat("engine", () => EngineThroughput.Measure(events, app.Stream.Detection, partitions));
-            Figure("engine_events_per_s", Stats.Median(runs.Select(r => r.EventsPerSecond).ToList()), "events/s");
+            Figure("engine_events_per_s", MedianOf(runs, r => r.EventsPerSecond), "events/s");
             var perCpuSecond = runs.Select(r => r.EventsPerSecond / r.Cores).ToList();
             Note($"engine per CPU second of the process: median {Stats.Median(perCpuSecond):#,0} (runs {string.Join(" / ", perCpuSecond.Select(x => x.ToString("#,0", CultureInfo.InvariantCulture)))})");
             return 0;
@@ -87,11 +87,11 @@ public sealed class BenchRunner(AppConfiguration app, BenchSettings settings, Te
         // (c) the full service
         var pipeline = Repeat("pipeline", () => PipelineRun.Measure(cluster, app, kafka, inputs, events.Count, partitions, log));
 
-        var rawRate = Stats.Median(raw.Select(r => r.EventsPerSecond).ToList());
-        var pipelineRate = Stats.Median(pipeline.Select(r => r.EventsPerSecond).ToList());
+        var rawRate = MedianOf(raw, r => r.EventsPerSecond);
+        var pipelineRate = MedianOf(pipeline, r => r.EventsPerSecond);
         NoteCpu(raw, pipeline);
         Figure("raw_consume_events_per_s", rawRate, "events/s");
-        Figure("engine_events_per_s", Stats.Median(engine.Select(r => r.EventsPerSecond).ToList()), "events/s");
+        Figure("engine_events_per_s", MedianOf(engine, r => r.EventsPerSecond), "events/s");
         Figure("pipeline_events_per_s", pipelineRate, "events/s");
         // The ratio of the medians of runs that alternate within one process on one cluster.
         output.WriteLine($"pipeline_to_raw_ratio={(pipelineRate / rawRate).ToString("0.000", CultureInfo.InvariantCulture)} ratio");
@@ -143,13 +143,15 @@ public sealed class BenchRunner(AppConfiguration app, BenchSettings settings, Te
     /// </summary>
     private void NoteCpu(IReadOnlyList<MeasuredRate> raw, IReadOnlyList<MeasuredRate> pipeline)
     {
-        var rawMicros = Stats.Median(raw.Select(r => r.CpuMicrosPerEvent).ToList());
-        var pipelineMicros = Stats.Median(pipeline.Select(r => r.CpuMicrosPerEvent).ToList());
-        var pipelineCores = Stats.Median(pipeline.Select(r => r.Cores).ToList());
+        var rawMicros = MedianOf(raw, r => r.CpuMicrosPerEvent);
+        var pipelineMicros = MedianOf(pipeline, r => r.CpuMicrosPerEvent);
+        var pipelineCores = MedianOf(pipeline, r => r.Cores);
         if (rawMicros <= 0 || pipelineMicros <= 0) return; // runs too short for the process's CPU clock
         Note($"CPU per event (medians, whole process): raw consume {rawMicros:0.00} µs, pipeline {pipelineMicros:0.00} µs ({pipelineMicros / rawMicros:0.0}x) " +
              $"with {pipelineCores:0.00} of {Environment.ProcessorCount} cores busy; on every core the pipeline would reach {Environment.ProcessorCount / pipelineMicros * 1e6:#,0} events/s");
     }
+
+    private static double MedianOf(IEnumerable<MeasuredRate> runs, Func<MeasuredRate, double> figure) => Stats.Median(runs.Select(figure).ToList());
 
     private void Figure(string name, double value, string unit)
     {

@@ -63,7 +63,6 @@ public static class LatencyProbe
             latencies.Clear();
             for (var i = 0; i < total; i++) sender.SendAt(clock, i / rate, load.Event(i));
             window.Close();
-            // Live, the service commits ~10 times as often as in the backlog the maximum rate was measured on.
             var busy = cpu.RateOf(total);
             producer.Flush(TimeSpan.FromSeconds(30));
             var achieved = total / clock.Elapsed.TotalSeconds;
@@ -101,11 +100,6 @@ public static class LatencyProbe
         }
     }
 
-    private static void ThrowIfFailed(ServiceRuntime runtime)
-    {
-        if (runtime.Failure is { } f) throw new InvalidOperationException("the service failed: " + f.Message, f);
-    }
-
     /// <summary>Until the service has joined its group and answers: first events of new customers, each of which has an output.</summary>
     private static void WarmUp(ServiceRuntime runtime, Sender sender, int partitions, MeasuredWindow window, ConcurrentQueue<double> latencies)
     {
@@ -113,7 +107,7 @@ public static class LatencyProbe
         var until = DateTime.UtcNow.AddMinutes(2);
         while (latencies.IsEmpty)
         {
-            ThrowIfFailed(runtime);
+            PipelineRun.ThrowIfFailed(runtime);
             if (DateTime.UtcNow > until) throw new TimeoutException("the service produced no output in 2 minutes");
             for (var i = 0; i < partitions * 4; i++) sender.Send(LatencyLoad.NewCustomerEvent($"warm-{warm++:D7}", i % 2 == 0));
             sender.Flush();
@@ -141,7 +135,7 @@ public static class LatencyProbe
         {
             sender.SendAt(clock, i / rate, load.Event(from + i));
             if (clock.Elapsed < nextCheck) continue;
-            ThrowIfFailed(runtime);
+            PipelineRun.ThrowIfFailed(runtime);
             var left = Uncommitted();
             var undecidedSince = runtime.Processor.OldestUndecidedEventMs;
             if ((left == 0 && undecidedSince > windowEndMs) || clock.Elapsed > DrainLimit) return (left, undecidedSince);

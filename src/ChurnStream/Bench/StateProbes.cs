@@ -39,7 +39,7 @@ public static class MemoryProbe
 
     private static long Feed(PartitionedEngine engine, DetectionOptions detection, int customers, int days, int seed)
     {
-        var sink = new CountingSink();
+        var sink = new DiscardingSink();
         var generator = new PopulationGenerator(new GeneratorOptions { Customers = customers, Days = days, Seed = seed });
         long n = 0;
         foreach (var e in generator.GenerateEvents())
