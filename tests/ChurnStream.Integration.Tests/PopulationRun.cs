@@ -22,7 +22,7 @@ public sealed class PopulationRun : IAsyncLifetime
     public List<ConsumeResult<byte[], byte[]>> Alerts { get; private set; } = [];
     public List<ConsumeResult<byte[], byte[]>> SegmentChanges { get; private set; } = [];
     public List<ConsumeResult<byte[], byte[]>> DeadLetters { get; private set; } = [];
-    public CollectingSink InMemory { get; } = new();
+    public CollectingSink InMemory { get; private set; } = new();
     public long LastEventMs { get; private set; }
     public string MetricsText { get; private set; } = "";
 
@@ -31,16 +31,7 @@ public sealed class PopulationRun : IAsyncLifetime
         var options = Cluster.Options;
         await using (var service = RunningService.Start(options))
         {
-            using (var publisher = new EventPublisher(options.Kafka))
-            {
-                foreach (var e in Generator.GenerateEvents())
-                {
-                    var topic = e.Topic == Simulation.Topics.Purchases ? options.Topics.Purchases : options.Topics.Engagements;
-                    publisher.Publish(topic, e.Unkeyed ? null : e.CustomerId, e.Json);
-                    LastEventMs = Math.Max(LastEventMs, e.OccurredAt.ToUnixTimeMilliseconds());
-                }
-                publisher.Flush(TimeSpan.FromSeconds(60));
-            }
+            LastEventMs = GeneratedPopulation.Publish(options, Generator);
             service.WaitUntilCaughtUp(TimeSpan.FromMinutes(3));
             MetricsText = service.Runtime.Exporter.Collect();
         }
@@ -48,14 +39,7 @@ public sealed class PopulationRun : IAsyncLifetime
         Alerts = Support.Topics.Read(options, options.Topics.Alerts);
         SegmentChanges = Support.Topics.Read(options, options.Topics.Segments);
         DeadLetters = Support.Topics.Read(options, options.Topics.DeadLetter);
-
-        var engine = new PartitionedEngine(options.Detection, Partitions);
-        foreach (var e in Generator.GenerateEvents())
-        {
-            var contract = e.Topic == Simulation.Topics.Purchases ? InputTopic.Purchases : InputTopic.Engagements;
-            Assert.True(EventParser.Default.TryParse(e.Json, contract, out var evt, out _));
-            engine.Accept(evt, InMemory);
-        }
+        InMemory = GeneratedPopulation.DecideInMemory(options.Detection, Partitions, Generator);
     }
 
     public IEnumerable<JsonElement> AlertJson => Alerts.Select(a => JsonDocument.Parse(a.Message.Value).RootElement);

@@ -23,4 +23,16 @@ public sealed class StreamOptionsSpecs
 
         Assert.Contains("Clock:IdlePartitionAfterMs must be between Clock:IdleInputAfterMs (10000) and 3600000 (is 5000).", o.Validate());
     }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(65)]
+    public void Processing_threads_must_be_between_1_and_64(int threads)
+    {
+        var o = new StreamOptions();
+        o.Kafka.BootstrapServers = "localhost:9092";
+        o.Kafka.ProcessingThreads = threads;
+
+        Assert.Equal([$"Kafka:ProcessingThreads must be between 1 and 64 (is {threads})."], o.Validate());
+    }
 }

@@ -83,6 +83,12 @@ public sealed class KafkaOptions
     public int CatchUpCommitIntervalMs { get; set; } = 1000;
     public int CatchUpAfterMs { get; set; } = 5000;
 
+    /// <summary>
+    /// Threads that run the partitions' records (parsing, the engine, the outputs), each partition always on the same
+    /// one; the polling thread reads and hands over, and commits while they wait. 1: everything on the polling thread.
+    /// </summary>
+    public int ProcessingThreads { get; set; } = 2;
+
     /// <summary>Create missing topics at start-up (a real cluster with CreateTopics permission).</summary>
     public bool CreateTopics { get; set; }
 
@@ -105,6 +111,7 @@ public sealed class KafkaOptions
             errors.Add($"Kafka:CatchUpCommitIntervalMs must be between Kafka:CommitIntervalMs ({CommitIntervalMs}) and 60000 (is {CatchUpCommitIntervalMs}).");
         if (CatchUpAfterMs < 100) errors.Add($"Kafka:CatchUpAfterMs must be at least 100 (is {CatchUpAfterMs}).");
         if (FetchWaitMaxMs is < 1 or > 10_000) errors.Add($"Kafka:FetchWaitMaxMs must be between 1 and 10000 (is {FetchWaitMaxMs}).");
+        if (ProcessingThreads is < 1 or > 64) errors.Add($"Kafka:ProcessingThreads must be between 1 and 64 (is {ProcessingThreads}).");
         if (Partitions is < 1 or > 10_000) errors.Add($"Kafka:Partitions must be between 1 and 10000 (is {Partitions}).");
         if (ReplicationFactor < 1) errors.Add($"Kafka:ReplicationFactor must be at least 1 (is {ReplicationFactor}).");
     }

@@ -10,10 +10,12 @@ namespace ChurnStream.Kafka.Processing;
 /// in everything sent to it before. An event lost by a refused produce request is never taken in: it holds the target
 /// until the transaction aborts, and the rewind starts this over with new tasks.
 /// </para>
+/// <para>Thread-safe: the source's worker sends, the target's worker takes in, and either may ask.</para>
 /// </summary>
 public sealed class ForwardsInFlight
 {
     private readonly Dictionary<int, Lane> _lanes = [];
+    private readonly Lock _gate = new();
 
     private readonly record struct Forward(int Input, long Offset, long EventTimeMs);
 
@@ -25,10 +27,18 @@ public sealed class ForwardsInFlight
     }
 
     /// <summary>Events in flight, over every target.</summary>
-    public int Count => _lanes.Values.Sum(l => l.Sent.Count);
+    public int Count
+    {
+        get { lock (_gate) return _lanes.Values.Sum(l => l.Sent.Count); }
+    }
 
     /// <summary>The event read at <paramref name="offset"/> of <paramref name="input"/> was sent to <paramref name="target"/>.</summary>
     public void Sent(int target, int input, long offset, long eventTimeMs)
+    {
+        lock (_gate) SentLocked(target, input, offset, eventTimeMs);
+    }
+
+    private void SentLocked(int target, int input, long offset, long eventTimeMs)
     {
         if (!_lanes.TryGetValue(target, out var lane)) _lanes[target] = lane = new Lane();
         var forward = new Forward(input, offset, eventTimeMs);
@@ -44,6 +54,11 @@ public sealed class ForwardsInFlight
     /// </summary>
     public void Received(int target, int input, long offset)
     {
+        lock (_gate) ReceivedLocked(target, input, offset);
+    }
+
+    private void ReceivedLocked(int target, int input, long offset)
+    {
         if (!_lanes.TryGetValue(target, out var lane)) return;
         // Taken in in the order sent, the event is nearly always the lane's first: the search is for the rare stale copy.
         var atHead = lane.Sent.TryPeek(out var head) && head.Input == input && head.Offset == offset;
@@ -56,6 +71,9 @@ public sealed class ForwardsInFlight
     }
 
     /// <summary>The earliest event time in flight to <paramref name="target"/>, or <see cref="long.MaxValue"/> when none is.</summary>
-    public long EarliestTo(int target) =>
-        _lanes.TryGetValue(target, out var lane) && lane.MinCandidates.First is { } first ? first.Value.EventTimeMs : long.MaxValue;
+    public long EarliestTo(int target)
+    {
+        lock (_gate)
+            return _lanes.TryGetValue(target, out var lane) && lane.MinCandidates.First is { } first ? first.Value.EventTimeMs : long.MaxValue;
+    }
 }

@@ -76,17 +76,43 @@ public sealed class PartitionTask : IDecisionSink
     /// the one it announces at each commit: what the announcement promises (no more forwards before it), this task knows
     /// directly, without waiting for a commit and a record's round trip. Only when <see cref="CanShareWith"/>, and never
     /// past an event still in flight to the target. Announcements go on as before: for other instances and after a
-    /// restart. <paramref name="own"/> is this task's <see cref="PartitionEngine.OwnInputsWatermark"/>, read once for all
-    /// its targets.
+    /// restart. It goes by what this task last <see cref="PublishWatermark">published</see>, so the target may be on
+    /// another worker thread: the forwards a published watermark covers were recorded in <see cref="InFlight"/> before it.
     /// </summary>
-    public void ShareWatermarkWith(PartitionTask target, long own)
+    public void ShareWatermarkWith(PartitionTask target)
     {
-        if (own == CustomerProfile.None) return;
+        var published = Volatile.Read(ref _published).Value;
+        if (published.Watermark == CustomerProfile.None) return;
         var inFlight = InFlight.EarliestTo(target.Partition);
         target.ObserveSourceWatermark(Partition, inFlight == long.MaxValue
-            ? new SourceWatermark(own, _partitionIdle)
-            : new SourceWatermark(Math.Min(own, inFlight), Idle: false));
+            ? published
+            : new SourceWatermark(Math.Min(published.Watermark, inFlight), Idle: false));
     }
+
+    /// <summary>
+    /// Makes this task's live watermark (<see cref="PartitionEngine.OwnInputsWatermark"/>) and idleness visible to
+    /// <see cref="ShareWatermarkWith"/> on any thread. Called on the task's own thread, after the records it covers.
+    /// True when it changed.
+    /// </summary>
+    public bool PublishWatermark()
+    {
+        var current = new SourceWatermark(Engine.OwnInputsWatermark, _partitionIdle);
+        if (current == _published.Value) return false;
+        Volatile.Write(ref _published, new Published(current));
+        return true;
+    }
+
+    /// <summary>Input events this task has handled (counted on its own thread, read from any).</summary>
+    public long EventsProcessed => Volatile.Read(ref _eventsProcessed);
+
+    private long _eventsProcessed;
+
+    public void CountEvent() => _eventsProcessed++;
+
+    // A reference, so that another thread reads the watermark and its idleness together.
+    private sealed record Published(SourceWatermark Value);
+
+    private Published _published = new(new SourceWatermark(CustomerProfile.None, false));
 
     /// <summary>After the producer was re-created.</summary>
     public void UseOutput(OutputProducer output) => _output = output;

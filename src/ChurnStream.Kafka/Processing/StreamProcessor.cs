@@ -17,6 +17,7 @@ using ChurnStream.Kafka.State;
 using ChurnStream.Kafka.Topology;
 using ChurnStream.Observability;
 using Microsoft.Extensions.Logging;
+using TaskRecord = (ChurnStream.Kafka.Processing.PartitionTask Task, Confluent.Kafka.ConsumeResult<byte[], byte[]> Message);
 
 namespace ChurnStream.Kafka.Processing;
 
@@ -75,7 +76,16 @@ public sealed class StreamProcessor : IDisposable
     /// <summary>Raised on the processing thread after each poll; tests and the demo use it to watch progress.</summary>
     public event Action<StreamProcessor>? Polled;
 
-    public long EventsProcessed { get; private set; }
+    /// <summary>Input events handled so far (read from any thread; counted by each task on its own thread).</summary>
+    public long EventsProcessed => Interlocked.Read(ref _retiredEventsProcessed) + _taskSnapshot.Sum(t => t.EventsProcessed);
+
+    // What the tasks that were dropped or replaced had counted.
+    private long _retiredEventsProcessed;
+
+    // Null when the polling thread runs the records itself (Kafka:ProcessingThreads 1, and every replay).
+    private PartitionWorkers<TaskRecord>? _workers;
+    private volatile PartitionTask[][] _tasksByWorker = [];
+    private ConsumeResult<byte[], byte[]>?[] _lastHandledByWorker = [];
 
     /// <summary>
     /// As of the last commit: the event time of the oldest event consumed (and committed) but still waiting in an engine
@@ -110,6 +120,11 @@ public sealed class StreamProcessor : IDisposable
             .SetStatisticsHandler((_, json) => _lag.Update(json))
             .Build();
         _consumer = consumer;
+        using var workers = _options.Kafka.ProcessingThreads > 1 && ReplayRange is null
+            ? new PartitionWorkers<TaskRecord>(_options.Kafka.ProcessingThreads, HandleOnWorker, ShareOnWorker, ShareWatermarksEvery)
+            : null;
+        _workers = workers;
+        _lastHandledByWorker = new ConsumeResult<byte[], byte[]>?[workers?.Count ?? 0];
         consumer.Subscribe(_options.Topics.Subscribed);
 
         var lastCommit = Environment.TickCount64;
@@ -119,15 +134,33 @@ public sealed class StreamProcessor : IDisposable
             {
                 try
                 {
-                    var result = consumer.Consume(TimeSpan.FromMilliseconds(50));
-                    if (result is not null)
+                    if (workers is not null)
                     {
-                        Handle(result);
-                        _consumedSinceCommit = true;
+                        if (workers.Failed) QuiesceWorkers();
+                        var next = consumer.Consume(TimeSpan.Zero);
+                        if (next is null)
+                        {
+                            workers.Flush(); // nothing more right now: what was read goes to work before this thread waits
+                            next = consumer.Consume(TimeSpan.FromMilliseconds(50));
+                        }
+                        if (next is not null)
+                        {
+                            Dispatch(next, workers);
+                            _consumedSinceCommit = true;
+                        }
                     }
-                    if (result is { IsPartitionEOF: false }) _lastHandled = result;
-                    if (result is null || result.IsPartitionEOF || ++_handledSinceShare >= ShareWatermarksEvery)
-                        ShareLocalWatermarks(_lastHandled);
+                    else
+                    {
+                        var result = consumer.Consume(TimeSpan.FromMilliseconds(50));
+                        if (result is not null)
+                        {
+                            Handle(result);
+                            _consumedSinceCommit = true;
+                        }
+                        if (result is { IsPartitionEOF: false }) _lastHandled = result;
+                        if (result is null || result.IsPartitionEOF || ++_handledSinceShare >= ShareWatermarksEvery)
+                            ShareLocalWatermarks(_lastHandled);
+                    }
                     if (ReplayRange is not null && ReplayReachedItsEnd())
                     {
                         FinishReplay();
@@ -137,12 +170,14 @@ public sealed class StreamProcessor : IDisposable
                     {
                         // Once per commit tick (at most a second apart), not per event: the clock read showed in profiles.
                         _health.Heartbeat();
+                        QuiesceWorkers();
                         if (_tasks.Count > 0)
                         {
                             EnsureTransaction();
                             AdvanceIdlePartitions();
                             ShareLocalWatermarks(trigger: null);
                             _lastHandled = null; // what the tick releases is not timed from a message
+                            Array.Clear(_lastHandledByWorker);
                         }
                         Commit();
                         if (_tasks.Count > 0)
@@ -162,12 +197,17 @@ public sealed class StreamProcessor : IDisposable
                 }
                 catch (KafkaException ex) when (_inTransaction && !(ex is ConsumeException))
                 {
+                    QuiesceWorkers(rethrow: false); // a failure on one worker: the others finish (into the doomed transaction) first
                     // A produce refused inside the transaction (it is in an abortable state): never skip past it.
                     _metrics.Transaction(TransactionOutcome.Aborted);
                     _log.LogWarning("Processing failed inside the transaction ({Reason}); aborting and rewinding", ex.Error.Reason);
                     AbortAndRewind(ex);
                 }
-                Polled?.Invoke(this);
+                if (Polled is { } polled)
+                {
+                    QuiesceWorkers(); // what it reads of the tasks is then not changing under it
+                    polled(this);
+                }
             }
         }
         finally
@@ -175,6 +215,7 @@ public sealed class StreamProcessor : IDisposable
             _health.SetStopping();
             try
             {
+                QuiesceWorkers(rethrow: false);
                 Commit();
                 consumer.Close();
             }
@@ -349,9 +390,53 @@ public sealed class StreamProcessor : IDisposable
         _inTransaction = true;
     }
 
+    /// <summary>Hands a record to the worker of its partition's task (the transaction is open before any worker produces).</summary>
+    private void Dispatch(ConsumeResult<byte[], byte[]> m, PartitionWorkers<TaskRecord> workers)
+    {
+        if (!_tasks.TryGetValue(m.Partition.Value, out var task)) return; // not ours any more (mid-rebalance)
+        if (!m.IsPartitionEOF) EnsureTransaction();
+        workers.Dispatch(task.Partition, (task, m));
+    }
+
+    /// <summary>A record on its task's worker thread.</summary>
+    private void HandleOnWorker(TaskRecord record)
+    {
+        var (task, m) = record;
+        Handle(task, m);
+        if (!m.IsPartitionEOF) _lastHandledByWorker[_workers!.WorkerOf(task.Partition)] = m;
+    }
+
+    /// <summary>
+    /// After a batch on worker <paramref name="worker"/>: its tasks publish their live watermarks and go by everyone's
+    /// (<see cref="ShareWatermarks"/>). When one of its watermarks moved, the other workers are nudged to look too, so
+    /// a partition never waits for its next record or the commit tick to see another worker's progress.
+    /// </summary>
+    private void ShareOnWorker(int worker)
+    {
+        var mine = _tasksByWorker[worker];
+        var moved = ShareWatermarks(mine, _taskSnapshot, _lastHandledByWorker[worker]);
+        if (moved) _workers?.Nudge(except: worker);
+    }
+
+    /// <summary>
+    /// Waits until every worker has handled what it was given, so the polling thread may read and change the tasks (a
+    /// commit, a rebalance, a rewind); then raises a worker's failure here, where the loop aborts and rewinds.
+    /// </summary>
+    private void QuiesceWorkers(bool rethrow = true)
+    {
+        if (_workers is null) return;
+        _workers.Quiesce();
+        if (rethrow) _workers.ThrowIfFailed();
+    }
+
     private void Handle(ConsumeResult<byte[], byte[]> m)
     {
         if (!_tasks.TryGetValue(m.Partition.Value, out var task)) return; // not ours any more (mid-rebalance)
+        Handle(task, m);
+    }
+
+    private void Handle(PartitionTask task, ConsumeResult<byte[], byte[]> m)
+    {
         if (m.Topic == _options.Topics.Customers)
         {
             if (!m.IsPartitionEOF) HandleCustomer(m, task);
@@ -442,7 +527,7 @@ public sealed class StreamProcessor : IDisposable
                 return;
             }
         }
-        EventsProcessed++;
+        task.CountEvent();
         Route(m, input, task);
         progress.Handled(m.Offset.Value);
     }
@@ -582,28 +667,33 @@ public sealed class StreamProcessor : IDisposable
         var tasks = _taskSnapshot; // the tasks of _tasks, as an array
         if (tasks.Length == 0) return;
         EnsureTransaction();
-        // A source's own watermark does not move while the others drain: read once (when first needed), not per target.
-        Span<long> own = stackalloc long[tasks.Length];
-        own.Fill(NotRead);
-        foreach (var target in tasks)
+        ShareWatermarks(tasks, tasks, trigger);
+    }
+
+    /// <summary>
+    /// <paramref name="mine"/> (the tasks of the calling thread) publish their live watermarks, then each of them goes by
+    /// the published watermark of every task in <paramref name="all"/>. True when one of the published watermarks moved.
+    /// </summary>
+    private static bool ShareWatermarks(PartitionTask[] mine, PartitionTask[] all, ConsumeResult<byte[], byte[]>? trigger)
+    {
+        var moved = false;
+        foreach (var task in mine)
+            if (!task.Replaying) moved |= task.PublishWatermark();
+        foreach (var target in mine)
         {
             if (target.Replaying) continue;
             target.Trigger = trigger;
             try
             {
-                for (var i = 0; i < tasks.Length; i++)
-                {
-                    var source = tasks[i];
-                    if (source.Replaying || !source.CanShareWith(target)) continue;
-                    if (own[i] == NotRead) own[i] = source.Engine.OwnInputsWatermark;
-                    source.ShareWatermarkWith(target, own[i]);
-                }
+                foreach (var source in all)
+                    if (!source.Replaying && source.CanShareWith(target)) source.ShareWatermarkWith(target);
             }
             finally
             {
                 target.Trigger = null;
             }
         }
+        return moved;
     }
 
     /// <summary>Each partition tells every partition of the repartition topic how far its own inputs have come.</summary>
@@ -721,6 +811,7 @@ public sealed class StreamProcessor : IDisposable
 
     private List<TopicPartitionOffset> OnAssigned(List<TopicPartition> partitions)
     {
+        QuiesceWorkers(rethrow: false);
         _metrics.Rebalance(RebalanceKind.Assigned);
         var restored = RestoreTasks(partitions.Select(p => p.Partition.Value).Distinct().Where(p => !_tasks.ContainsKey(p)).ToList(), seek: false);
         _log.LogInformation("Assigned partitions {Partitions}", string.Join(",", _tasks.Keys.Order()));
@@ -754,6 +845,7 @@ public sealed class StreamProcessor : IDisposable
             var restored = logs[p];
             var task = new PartitionTask(p, _partitionCount, _options.Detection, _model, _output!, _metrics);
             task.Restore(restored, inputs);
+            if (_tasks.TryGetValue(p, out var replaced)) Interlocked.Add(ref _retiredEventsProcessed, replaced.EventsProcessed);
             _tasks[p] = task;
             result[p] = restored;
             if (seek)
@@ -782,6 +874,7 @@ public sealed class StreamProcessor : IDisposable
 
     private void OnRevoked(IConsumer<byte[], byte[]> consumer, List<TopicPartitionOffset> partitions)
     {
+        QuiesceWorkers(rethrow: false); // a failure stays pending: the commit below fails with it and rewinds
         _metrics.Rebalance(RebalanceKind.Revoked);
         if (_tasks.Count > 0) EnsureTransaction();
         Commit();
@@ -790,6 +883,7 @@ public sealed class StreamProcessor : IDisposable
 
     private void OnLost(List<TopicPartitionOffset> partitions)
     {
+        QuiesceWorkers(rethrow: false);
         _metrics.Rebalance(RebalanceKind.Lost);
         if (_inTransaction)
         {
@@ -802,7 +896,8 @@ public sealed class StreamProcessor : IDisposable
 
     private void DropTasks(IEnumerable<int> partitions)
     {
-        foreach (var p in partitions.Distinct().ToList()) _tasks.Remove(p);
+        foreach (var p in partitions.Distinct().ToList())
+            if (_tasks.Remove(p, out var dropped)) Interlocked.Add(ref _retiredEventsProcessed, dropped.EventsProcessed);
         PublishTasks();
         if (_tasks.Count == 0 && _health.Phase != HealthPhase.Stopping) _health.SetNotReady("no partitions assigned");
         _log.LogInformation("Revoked; now holding partitions {Partitions}", string.Join(",", _tasks.Keys.Order()));
@@ -818,6 +913,8 @@ public sealed class StreamProcessor : IDisposable
     private void PublishTasks()
     {
         _taskSnapshot = _tasks.Values.ToArray();
+        if (_workers is { } workers)
+            _tasksByWorker = Enumerable.Range(0, workers.Count).Select(w => _taskSnapshot.Where(t => workers.WorkerOf(t.Partition) == w).ToArray()).ToArray();
         _assignedPartitions = _tasks.Count;
     }
 

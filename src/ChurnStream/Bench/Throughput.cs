@@ -140,6 +140,7 @@ public static class PipelineRun
             CatchUpAfterMs = app.Stream.Kafka.CatchUpAfterMs,
             FetchWaitMaxMs = app.Stream.Kafka.FetchWaitMaxMs,
             ChangelogSnapshotBytes = app.Stream.Kafka.ChangelogSnapshotBytes,
+            ProcessingThreads = app.Stream.Kafka.ProcessingThreads,
             Properties = new(app.Stream.Kafka.Properties),
         },
         Topics = new TopicOptions

@@ -1,0 +1,194 @@
+using System.Collections.Concurrent;
+using System.Runtime.ExceptionServices;
+
+namespace ChurnStream.Kafka.Processing;
+
+/// <summary>
+/// Worker threads for the partitions' per-record work (parsing, the engine, the outputs): the records of partition
+/// <c>p</c> always go to worker <c>p % count</c>, in the order they were read, so each partition's engine stays on one
+/// thread and sees its records in order. The polling thread hands them over in batches and, before anything that reads
+/// or changes the tasks from outside (a commit, a rebalance, a rewind), waits until every worker is idle
+/// (<see cref="Quiesce"/>). Kafka Streams' stream threads split the partitions the same way, each with its own client;
+/// here one consumer and one transaction serve them all.
+/// </summary>
+public sealed class PartitionWorkers<TRecord> : IDisposable
+{
+    private const int BatchSize = 256;
+
+    private readonly Worker[] _workers;
+    private readonly List<TRecord>?[] _filling;
+    private volatile ExceptionDispatchInfo? _failure;
+
+    // Batches handed over and not yet handled, over all workers: a worker that hands work to another (a nudge) still
+    // counts its own batch, so this reaches zero only when nothing is left anywhere.
+    private int _outstanding;
+    private readonly object _idleGate = new();
+
+    /// <param name="count">Worker threads (at least 2; one would only add a hand-over to the polling thread's work).</param>
+    /// <param name="handle">Handles one record, on the worker of its partition.</param>
+    /// <param name="afterBatch">Runs on a worker after each batch and every <paramref name="shareEvery"/> records, with the worker's number.</param>
+    public PartitionWorkers(int count, Action<TRecord> handle, Action<int> afterBatch, int shareEvery)
+    {
+        if (count < 2) throw new ArgumentOutOfRangeException(nameof(count), count, "at least 2 workers");
+        _filling = new List<TRecord>?[count];
+        _workers = new Worker[count];
+        for (var i = 0; i < count; i++) _workers[i] = new Worker(this, i, handle, afterBatch, shareEvery);
+    }
+
+    public int Count => _workers.Length;
+
+    /// <summary>The worker that runs <paramref name="partition"/>'s records.</summary>
+    public int WorkerOf(int partition) => partition % _workers.Length;
+
+    /// <summary>A worker failed; <see cref="ThrowIfFailed"/> (after <see cref="Quiesce"/>) raises its exception on the polling thread.</summary>
+    public bool Failed => _failure is not null;
+
+    /// <summary>Records handled by the workers so far.</summary>
+    public long Handled => _workers.Sum(w => Volatile.Read(ref w.HandledCount));
+
+    /// <summary>Queues a record of <paramref name="partition"/> for its worker; it is handed over once its batch is full or at <see cref="Flush"/>.</summary>
+    public void Dispatch(int partition, TRecord record)
+    {
+        var w = WorkerOf(partition);
+        var batch = _filling[w] ??= _workers[w].RentBatch();
+        batch.Add(record);
+        if (batch.Count >= BatchSize)
+        {
+            _filling[w] = null;
+            _workers[w].Enqueue(batch);
+        }
+    }
+
+    /// <summary>Hands every partly filled batch over (before the polling thread waits for new records).</summary>
+    public void Flush()
+    {
+        for (var w = 0; w < _filling.Length; w++)
+        {
+            if (_filling[w] is not { Count: > 0 } batch) continue;
+            _filling[w] = null;
+            _workers[w].Enqueue(batch);
+        }
+    }
+
+    /// <summary>Hands everything over and waits until every worker has handled all of it.</summary>
+    public void Quiesce()
+    {
+        Flush();
+        lock (_idleGate)
+            while (Volatile.Read(ref _outstanding) != 0) Monitor.Wait(_idleGate);
+    }
+
+    /// <summary>Asks every worker but <paramref name="except"/> to run its after-batch step once more, with no records.</summary>
+    public void Nudge(int except)
+    {
+        for (var w = 0; w < _workers.Length; w++)
+            if (w != except) _workers[w].Enqueue(_workers[w].RentBatch());
+    }
+
+    private void Counted() => Interlocked.Increment(ref _outstanding);
+
+    private void Done()
+    {
+        if (Interlocked.Decrement(ref _outstanding) == 0)
+            lock (_idleGate) Monitor.PulseAll(_idleGate);
+    }
+
+    /// <summary>Raises the first worker failure (once), with its original stack.</summary>
+    public void ThrowIfFailed()
+    {
+        var failure = Interlocked.Exchange(ref _failure, null);
+        failure?.Throw();
+    }
+
+    private void Fail(Exception ex) => Interlocked.CompareExchange(ref _failure, ExceptionDispatchInfo.Capture(ex), null);
+
+    public void Dispose()
+    {
+        foreach (var w in _workers) w.Stop();
+    }
+
+    private sealed class Worker
+    {
+        private readonly PartitionWorkers<TRecord> _owner;
+        private readonly Action<TRecord> _handle;
+        private readonly Action<int> _afterBatch;
+        private readonly int _index;
+        private readonly int _shareEvery;
+        private readonly ConcurrentQueue<List<TRecord>> _queue = new();
+        private readonly ConcurrentQueue<List<TRecord>> _spare = new();
+        private readonly SemaphoreSlim _ready = new(0);
+        private readonly Thread _thread;
+        private volatile bool _stopping;
+        public long HandledCount;
+
+        public Worker(PartitionWorkers<TRecord> owner, int index, Action<TRecord> handle, Action<int> afterBatch, int shareEvery)
+        {
+            _owner = owner;
+            _index = index;
+            _handle = handle;
+            _afterBatch = afterBatch;
+            _shareEvery = shareEvery;
+            _thread = new Thread(Loop) { IsBackground = true, Name = $"churnstream-w{index}" };
+            _thread.Start();
+        }
+
+        public List<TRecord> RentBatch() =>
+            _spare.TryDequeue(out var batch) ? batch : new List<TRecord>(BatchSize);
+
+        public void Enqueue(List<TRecord> batch)
+        {
+            // Counted before it is visible, so the count never reaches zero while this batch waits.
+            _owner.Counted();
+            _queue.Enqueue(batch);
+            _ready.Release();
+        }
+
+        public void Stop()
+        {
+            _stopping = true;
+            _ready.Release();
+            _thread.Join();
+        }
+
+        private void Loop()
+        {
+            while (true)
+            {
+                _ready.Wait();
+                if (!_queue.TryDequeue(out var batch))
+                {
+                    if (_stopping) return;
+                    continue;
+                }
+                // After a failure the rest is dropped: the transaction aborts and the inputs are read again from the last commit.
+                if (!_owner.Failed) Run(batch);
+                batch.Clear();
+                _spare.Enqueue(batch);
+                _owner.Done();
+            }
+        }
+
+        private void Run(List<TRecord> batch)
+        {
+            try
+            {
+                var sinceShare = 0;
+                foreach (var record in batch)
+                {
+                    _handle(record);
+                    if (++sinceShare >= _shareEvery)
+                    {
+                        _afterBatch(_index);
+                        sinceShare = 0;
+                    }
+                }
+                Volatile.Write(ref HandledCount, HandledCount + batch.Count);
+                _afterBatch(_index);
+            }
+            catch (Exception ex)
+            {
+                _owner.Fail(ex);
+            }
+        }
+    }
+}

@@ -1,0 +1,106 @@
+using System.Collections.Concurrent;
+using ChurnStream.Kafka.Processing;
+
+namespace ChurnStream.Integration.Tests;
+
+/// <summary>The worker threads that run the partitions' records: order, hand-over, waiting for them, failures.</summary>
+public sealed class PartitionWorkersSpecs
+{
+    private const int ShareEvery = 64;
+
+    [Fact]
+    public void Each_partition_is_handled_in_the_order_read_and_always_on_the_same_thread()
+    {
+        var seen = new ConcurrentQueue<(int Partition, int Sequence, int Thread)>();
+        using var workers = new PartitionWorkers<(int Partition, int Sequence)>(3,
+            r => seen.Enqueue((r.Partition, r.Sequence, Environment.CurrentManagedThreadId)), _ => { }, ShareEvery);
+
+        for (var i = 0; i < 20_000; i++) workers.Dispatch(i % 7, (i % 7, i));
+        workers.Quiesce();
+
+        Assert.Equal(20_000, seen.Count);
+        foreach (var partition in seen.GroupBy(s => s.Partition))
+        {
+            var sequences = partition.Select(s => s.Sequence).ToList();
+            Assert.Equal(sequences.Order(), sequences);
+            Assert.Single(partition.Select(s => s.Thread).Distinct());
+        }
+        // Partitions 0, 3 and 6 share worker 0: one thread for all three.
+        Assert.Single(seen.Where(s => s.Partition % 3 == 0).Select(s => s.Thread).Distinct());
+        Assert.Equal(3, seen.Select(s => s.Thread).Distinct().Count());
+    }
+
+    [Fact]
+    public void A_partly_filled_batch_waits_for_the_flush_and_quiesce_waits_for_all_of_it()
+    {
+        var handled = 0;
+        using var workers = new PartitionWorkers<int>(2, _ => { Thread.Sleep(20); Interlocked.Increment(ref handled); }, _ => { }, ShareEvery);
+
+        for (var i = 0; i < 5; i++) workers.Dispatch(i, i);
+        Thread.Sleep(100);
+        Assert.Equal(0, Volatile.Read(ref handled));
+
+        workers.Quiesce();
+        Assert.Equal(5, Volatile.Read(ref handled));
+        Assert.Equal(5, workers.Handled);
+    }
+
+    [Fact]
+    public void A_worker_failure_is_raised_once_on_the_polling_thread_and_that_worker_handles_nothing_more()
+    {
+        var handled = new ConcurrentQueue<int>();
+        using var workers = new PartitionWorkers<int>(2, r =>
+        {
+            if (r == 10) throw new InvalidOperationException("record 10 is bad");
+            handled.Enqueue(r);
+        }, _ => { }, ShareEvery);
+
+        for (var i = 0; i < 40; i += 2) workers.Dispatch(0, i); // all on worker 0, one batch
+        workers.Quiesce();
+
+        Assert.True(workers.Failed);
+        var thrown = Assert.Throws<InvalidOperationException>(workers.ThrowIfFailed);
+        Assert.Equal("record 10 is bad", thrown.Message);
+        Assert.Equal([0, 2, 4, 6, 8], handled.Order());
+        workers.ThrowIfFailed(); // raised once
+    }
+
+    [Fact]
+    public void The_after_batch_step_runs_after_every_batch_and_within_long_ones_and_a_nudge_runs_it_on_the_others()
+    {
+        var steps = new int[3];
+        var handledWhenStepped = new ConcurrentQueue<int>();
+        var handled = 0;
+        using var workers = new PartitionWorkers<int>(3, _ => handled++, w =>
+        {
+            Interlocked.Increment(ref steps[w]);
+            if (w == 0) handledWhenStepped.Enqueue(handled);
+        }, ShareEvery);
+
+        for (var i = 0; i < 200; i++) workers.Dispatch(0, i);
+        workers.Quiesce();
+        Assert.Equal([64, 128, 192, 200], handledWhenStepped);
+        Assert.Equal([4, 0, 0], steps);
+
+        workers.Nudge(except: 0);
+        workers.Quiesce();
+        Assert.Equal([4, 1, 1], steps);
+    }
+
+    [Fact]
+    public void Work_a_worker_hands_to_another_is_waited_for_too()
+    {
+        PartitionWorkers<int>? workers = null;
+        var nudged = 0;
+        using (workers = new PartitionWorkers<int>(2, _ => { }, w =>
+               {
+                   if (w == 0) workers!.Nudge(except: 0);
+                   else { Thread.Sleep(50); Interlocked.Increment(ref nudged); }
+               }, ShareEvery))
+        {
+            workers.Dispatch(0, 1);
+            workers.Quiesce();
+            Assert.Equal(1, Volatile.Read(ref nudged));
+        }
+    }
+}
