@@ -103,4 +103,33 @@ public sealed class PartitionWorkersSpecs
             Assert.Equal(1, Volatile.Read(ref nudged));
         }
     }
+
+    [Fact]
+    public void The_polling_thread_waits_while_a_worker_has_its_limit_of_batches_waiting()
+    {
+        using var release = new ManualResetEventSlim();
+        var handled = 0;
+        using var workers = new PartitionWorkers<int>(2, _ => { release.Wait(); Interlocked.Increment(ref handled); }, _ => { }, ShareEvery);
+        const int perBatch = 256;
+        var limit = (PartitionWorkers<int>.MaxWaitingBatches + 1) * perBatch; // handed over (the one in hand included), and one being filled
+
+        var dispatched = 0;
+        var polling = new Thread(() =>
+        {
+            for (var i = 0; i < limit + 2 * perBatch; i++)
+            {
+                workers.Dispatch(0, i);
+                Volatile.Write(ref dispatched, i + 1);
+            }
+        });
+        polling.Start();
+        Thread.Sleep(300);
+
+        Assert.True(polling.IsAlive);
+        Assert.InRange(Volatile.Read(ref dispatched), limit - perBatch, limit + perBatch);
+        release.Set();
+        polling.Join();
+        workers.Quiesce();
+        Assert.Equal(limit + 2 * perBatch, Volatile.Read(ref handled));
+    }
 }

@@ -216,6 +216,7 @@ public sealed class StreamProcessor : IDisposable
             try
             {
                 QuiesceWorkers(rethrow: false);
+                if (_workers is { Failed: true }) _log.LogWarning("Stopping after a processing thread failed; committing what was handled before it");
                 Commit();
                 consumer.Close();
             }
@@ -394,7 +395,7 @@ public sealed class StreamProcessor : IDisposable
     private void Dispatch(ConsumeResult<byte[], byte[]> m, PartitionWorkers<TaskRecord> workers)
     {
         if (!_tasks.TryGetValue(m.Partition.Value, out var task)) return; // not ours any more (mid-rebalance)
-        if (!m.IsPartitionEOF) EnsureTransaction();
+        EnsureTransaction(); // an end of partition can release held records too
         workers.Dispatch(task.Partition, (task, m));
     }
 
