@@ -35,16 +35,14 @@ public sealed class ForwardsInFlight
     /// <summary>The event read at <paramref name="offset"/> of <paramref name="input"/> was sent to <paramref name="target"/>.</summary>
     public void Sent(int target, int input, long offset, long eventTimeMs)
     {
-        lock (_gate) SentLocked(target, input, offset, eventTimeMs);
-    }
-
-    private void SentLocked(int target, int input, long offset, long eventTimeMs)
-    {
-        if (!_lanes.TryGetValue(target, out var lane)) _lanes[target] = lane = new Lane();
-        var forward = new Forward(input, offset, eventTimeMs);
-        lane.Sent.Enqueue(forward);
-        while (lane.MinCandidates.Last is { } last && last.Value.EventTimeMs > eventTimeMs) lane.MinCandidates.RemoveLast();
-        lane.MinCandidates.AddLast(forward);
+        lock (_gate)
+        {
+            if (!_lanes.TryGetValue(target, out var lane)) _lanes[target] = lane = new Lane();
+            var forward = new Forward(input, offset, eventTimeMs);
+            lane.Sent.Enqueue(forward);
+            while (lane.MinCandidates.Last is { } last && last.Value.EventTimeMs > eventTimeMs) lane.MinCandidates.RemoveLast();
+            lane.MinCandidates.AddLast(forward);
+        }
     }
 
     /// <summary>
@@ -54,19 +52,17 @@ public sealed class ForwardsInFlight
     /// </summary>
     public void Received(int target, int input, long offset)
     {
-        lock (_gate) ReceivedLocked(target, input, offset);
-    }
-
-    private void ReceivedLocked(int target, int input, long offset)
-    {
-        if (!_lanes.TryGetValue(target, out var lane)) return;
-        // Taken in in the order sent, the event is nearly always the lane's first: the search is for the rare stale copy.
-        var atHead = lane.Sent.TryPeek(out var head) && head.Input == input && head.Offset == offset;
-        if (!atHead && !lane.Sent.Any(f => f.Input == input && f.Offset == offset)) return;
-        while (lane.Sent.TryDequeue(out var f))
+        lock (_gate)
         {
-            if (lane.MinCandidates.First is { } first && first.Value == f) lane.MinCandidates.RemoveFirst();
-            if (f.Input == input && f.Offset == offset) return;
+            if (!_lanes.TryGetValue(target, out var lane)) return;
+            // Taken in in the order sent, the event is nearly always the lane's first: the search is for the rare stale copy.
+            var atHead = lane.Sent.TryPeek(out var head) && head.Input == input && head.Offset == offset;
+            if (!atHead && !lane.Sent.Any(f => f.Input == input && f.Offset == offset)) return;
+            while (lane.Sent.TryDequeue(out var f))
+            {
+                if (lane.MinCandidates.First is { } first && first.Value == f) lane.MinCandidates.RemoveFirst();
+                if (f.Input == input && f.Offset == offset) return;
+            }
         }
     }
 

@@ -649,7 +649,6 @@ public sealed class StreamProcessor : IDisposable
     private static bool IsNumber(byte[] text, out int value) => Utf8Parser.TryParse(text, out value, out var used) && used == text.Length;
 
     private const int ShareWatermarksEvery = 64;
-    private const long NotRead = long.MaxValue; // never a watermark
     private int _handledSinceShare;
     private ConsumeResult<byte[], byte[]>? _lastHandled; // the latest message since the last commit tick, if any
 
