@@ -6,6 +6,7 @@ namespace ChurnStream.Integration.Tests;
 public sealed class ForwardsInFlightSpecs
 {
     private const int Purchases = PartitionTask.PurchasesInput, Engagements = PartitionTask.EngagementsInput;
+    private const int Targets = 4;
 
     [Fact]
     public void A_target_with_nothing_in_flight_is_held_by_nothing()
@@ -62,7 +63,7 @@ public sealed class ForwardsInFlightSpecs
     /// <summary>A source that has sent these forwards (target, input, offset, event time), in this order.</summary>
     private static ForwardsInFlight Sending(params (int Target, int Input, long Offset, long EventTimeMs)[] forwards)
     {
-        var inFlight = new ForwardsInFlight();
+        var inFlight = new ForwardsInFlight(Targets);
         foreach (var f in forwards) inFlight.Sent(f.Target, f.Input, f.Offset, f.EventTimeMs);
         return inFlight;
     }
@@ -70,7 +71,7 @@ public sealed class ForwardsInFlightSpecs
     [Fact]
     public void The_earliest_follows_the_queue_as_it_drains_with_equal_and_decreasing_times()
     {
-        var inFlight = new ForwardsInFlight();
+        var inFlight = new ForwardsInFlight(Targets);
         long[] times = [500, 400, 400, 600, 300, 800];
         for (var i = 0; i < times.Length; i++) inFlight.Sent(1, Purchases, i, times[i]);
 

@@ -6,14 +6,12 @@ namespace ChurnStream.Integration.Tests;
 /// <summary>The worker threads that run the partitions' records: order, hand-over, waiting for them, failures.</summary>
 public sealed class PartitionWorkersSpecs
 {
-    private const int ShareEvery = 64;
-
     [Fact]
     public void Each_partition_is_handled_in_the_order_read_and_always_on_the_same_thread()
     {
         var seen = new ConcurrentQueue<(int Partition, int Sequence, int Thread)>();
         using var workers = new PartitionWorkers<(int Partition, int Sequence)>(3,
-            r => seen.Enqueue((r.Partition, r.Sequence, Environment.CurrentManagedThreadId)), _ => { }, ShareEvery);
+            r => seen.Enqueue((r.Partition, r.Sequence, Environment.CurrentManagedThreadId)), _ => { });
 
         for (var i = 0; i < 20_000; i++) workers.Dispatch(i % 7, (i % 7, i));
         workers.Quiesce();
@@ -34,7 +32,7 @@ public sealed class PartitionWorkersSpecs
     public void A_partly_filled_batch_waits_for_the_flush_and_quiesce_waits_for_all_of_it()
     {
         var handled = 0;
-        using var workers = new PartitionWorkers<int>(2, _ => { Thread.Sleep(20); Interlocked.Increment(ref handled); }, _ => { }, ShareEvery);
+        using var workers = new PartitionWorkers<int>(2, _ => { Thread.Sleep(20); Interlocked.Increment(ref handled); }, _ => { });
 
         for (var i = 0; i < 5; i++) workers.Dispatch(i, i);
         Thread.Sleep(100);
@@ -53,7 +51,7 @@ public sealed class PartitionWorkersSpecs
         {
             if (r == 10) throw new InvalidOperationException("record 10 is bad");
             handled.Enqueue(r);
-        }, _ => { }, ShareEvery);
+        }, _ => { });
 
         for (var i = 0; i < 40; i += 2) workers.Dispatch(0, i); // all on worker 0, one batch
         workers.Quiesce();
@@ -66,7 +64,7 @@ public sealed class PartitionWorkersSpecs
     }
 
     [Fact]
-    public void The_after_batch_step_runs_after_every_batch_and_within_long_ones_and_a_nudge_runs_it_on_the_others()
+    public void The_after_batch_step_runs_after_every_batch_and_a_nudge_runs_it_on_the_others()
     {
         var steps = new int[3];
         var handledWhenStepped = new ConcurrentQueue<int>();
@@ -75,16 +73,32 @@ public sealed class PartitionWorkersSpecs
         {
             Interlocked.Increment(ref steps[w]);
             if (w == 0) handledWhenStepped.Enqueue(handled);
-        }, ShareEvery);
+        });
 
-        for (var i = 0; i < 200; i++) workers.Dispatch(0, i);
+        for (var i = 0; i < 600; i++) workers.Dispatch(0, i);
         workers.Quiesce();
-        Assert.Equal([64, 128, 192, 200], handledWhenStepped);
-        Assert.Equal([4, 0, 0], steps);
+        Assert.Equal([256, 512, 600], handledWhenStepped);
+        Assert.Equal([3, 0, 0], steps);
 
         workers.Nudge(except: 0);
         workers.Quiesce();
-        Assert.Equal([4, 1, 1], steps);
+        Assert.Equal([3, 1, 1], steps);
+    }
+
+    [Fact]
+    public void A_worker_holds_one_nudge_at_most_however_often_it_is_nudged()
+    {
+        using var release = new ManualResetEventSlim();
+        var steps = new int[2];
+        using var workers = new PartitionWorkers<int>(2, _ => release.Wait(), w => Interlocked.Increment(ref steps[w]));
+
+        workers.Dispatch(1, 0);
+        workers.Flush(); // worker 1 is busy with its record, or about to be
+        for (var i = 0; i < 5; i++) workers.Nudge(except: 0);
+        release.Set();
+        workers.Quiesce();
+
+        Assert.Equal([0, 2], steps); // after its batch, and once for the five nudges
     }
 
     [Fact]
@@ -96,7 +110,7 @@ public sealed class PartitionWorkersSpecs
                {
                    if (w == 0) workers!.Nudge(except: 0);
                    else { Thread.Sleep(50); Interlocked.Increment(ref nudged); }
-               }, ShareEvery))
+               }))
         {
             workers.Dispatch(0, 1);
             workers.Quiesce();
@@ -109,7 +123,7 @@ public sealed class PartitionWorkersSpecs
     {
         using var release = new ManualResetEventSlim();
         var handled = 0;
-        using var workers = new PartitionWorkers<int>(2, _ => { release.Wait(); Interlocked.Increment(ref handled); }, _ => { }, ShareEvery);
+        using var workers = new PartitionWorkers<int>(2, _ => { release.Wait(); Interlocked.Increment(ref handled); }, _ => { });
         const int perBatch = 256;
         var limit = (PartitionWorkers<int>.MaxWaitingBatches + 1) * perBatch; // handed over (the one in hand included), and one being filled
 

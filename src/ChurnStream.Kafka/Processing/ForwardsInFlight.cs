@@ -14,8 +14,20 @@ namespace ChurnStream.Kafka.Processing;
 /// </summary>
 public sealed class ForwardsInFlight
 {
-    private readonly Dictionary<int, Lane> _lanes = [];
+    private readonly Lane?[] _lanes;
+    // Per target, the earliest event time in flight (long.MaxValue: none). Written under the gate whenever it changes,
+    // read without it: a share pass asks for every pair of partitions, and a lock per pair cost more than the events.
+    private readonly long[] _earliest;
     private readonly Lock _gate = new();
+
+    /// <param name="targetCount">Partitions of the repartition topic.</param>
+    public ForwardsInFlight(int targetCount)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(targetCount);
+        _lanes = new Lane?[targetCount];
+        _earliest = new long[targetCount];
+        Array.Fill(_earliest, long.MaxValue);
+    }
 
     private readonly record struct Forward(int Input, long Offset, long EventTimeMs);
 
@@ -24,24 +36,28 @@ public sealed class ForwardsInFlight
     {
         public readonly Queue<Forward> Sent = new();
         public readonly LinkedList<Forward> MinCandidates = new();
+
+        public long Earliest => MinCandidates.First is { } first ? first.Value.EventTimeMs : long.MaxValue;
     }
 
     /// <summary>Events in flight, over every target.</summary>
     public int Count
     {
-        get { lock (_gate) return _lanes.Values.Sum(l => l.Sent.Count); }
+        get { lock (_gate) return _lanes.Sum(l => l?.Sent.Count ?? 0); }
     }
 
     /// <summary>The event read at <paramref name="offset"/> of <paramref name="input"/> was sent to <paramref name="target"/>.</summary>
     public void Sent(int target, int input, long offset, long eventTimeMs)
     {
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual((uint)target, (uint)_lanes.Length, nameof(target));
         lock (_gate)
         {
-            if (!_lanes.TryGetValue(target, out var lane)) _lanes[target] = lane = new Lane();
+            var lane = _lanes[target] ??= new Lane();
             var forward = new Forward(input, offset, eventTimeMs);
             lane.Sent.Enqueue(forward);
             while (lane.MinCandidates.Last is { } last && last.Value.EventTimeMs > eventTimeMs) lane.MinCandidates.RemoveLast();
             lane.MinCandidates.AddLast(forward);
+            Volatile.Write(ref _earliest[target], lane.Earliest);
         }
     }
 
@@ -52,24 +68,23 @@ public sealed class ForwardsInFlight
     /// </summary>
     public void Received(int target, int input, long offset)
     {
+        if ((uint)target >= (uint)_lanes.Length) return;
         lock (_gate)
         {
-            if (!_lanes.TryGetValue(target, out var lane)) return;
+            if (_lanes[target] is not { } lane) return;
             // Taken in in the order sent, the event is nearly always the lane's first: the search is for the rare stale copy.
             var atHead = lane.Sent.TryPeek(out var head) && head.Input == input && head.Offset == offset;
             if (!atHead && !lane.Sent.Any(f => f.Input == input && f.Offset == offset)) return;
             while (lane.Sent.TryDequeue(out var f))
             {
                 if (lane.MinCandidates.First is { } first && first.Value == f) lane.MinCandidates.RemoveFirst();
-                if (f.Input == input && f.Offset == offset) return;
+                if (f.Input == input && f.Offset == offset) break;
             }
+            Volatile.Write(ref _earliest[target], lane.Earliest);
         }
     }
 
     /// <summary>The earliest event time in flight to <paramref name="target"/>, or <see cref="long.MaxValue"/> when none is.</summary>
-    public long EarliestTo(int target)
-    {
-        lock (_gate)
-            return _lanes.TryGetValue(target, out var lane) && lane.MinCandidates.First is { } first ? first.Value.EventTimeMs : long.MaxValue;
-    }
+    public long EarliestTo(int target) =>
+        (uint)target < (uint)_earliest.Length ? Volatile.Read(ref _earliest[target]) : long.MaxValue;
 }

@@ -44,6 +44,7 @@ public sealed class PartitionTask : IDecisionSink
         _clock = new BucketClock(detection);
         _sources = new SourceWatermarkValve(partitionCount);
         _sourceEpochs = new long[partitionCount];
+        InFlight = new ForwardsInFlight(partitionCount);
         _output = output;
         _metrics = metrics;
     }
@@ -55,7 +56,7 @@ public sealed class PartitionTask : IDecisionSink
     public long Epoch { get; } = Random.Shared.NextInt64(1, long.MaxValue);
 
     /// <summary>What this task has forwarded that its targets have not taken in yet.</summary>
-    public ForwardsInFlight InFlight { get; } = new();
+    public ForwardsInFlight InFlight { get; }
 
     private readonly long[] _sourceEpochs;
 
@@ -78,15 +79,25 @@ public sealed class PartitionTask : IDecisionSink
     /// past an event still in flight to the target. Announcements go on as before: for other instances and after a
     /// restart. It goes by what this task last <see cref="PublishWatermark">published</see>, so the target may be on
     /// another worker thread: the forwards a published watermark covers were recorded in <see cref="InFlight"/> before it.
+    /// The target takes it in at its next <see cref="ApplySharedWatermarks"/>, once for all its sources.
     /// </summary>
     public void ShareWatermarkWith(PartitionTask target)
     {
         var published = Volatile.Read(ref _published).Value;
         if (published.Watermark == CustomerProfile.None) return;
         var inFlight = InFlight.EarliestTo(target.Partition);
-        target.ObserveSourceWatermark(Partition, inFlight == long.MaxValue
-            ? published
-            : new SourceWatermark(Math.Min(published.Watermark, inFlight), Idle: false));
+        var shared = inFlight == long.MaxValue ? published : new SourceWatermark(Math.Min(published.Watermark, inFlight), Idle: false);
+        if (target._sources.Observe(Partition, shared)) target._sharedSinceApplied = true;
+    }
+
+    private bool _sharedSinceApplied;
+
+    /// <summary>Moves the repartition input by what its sources shared since the last call (<see cref="ShareWatermarkWith"/>).</summary>
+    public void ApplySharedWatermarks()
+    {
+        if (!_sharedSinceApplied) return;
+        _sharedSinceApplied = false;
+        ApplySourceWatermarks();
     }
 
     /// <summary>
@@ -281,7 +292,11 @@ public sealed class PartitionTask : IDecisionSink
     /// </summary>
     public void ObserveSourceWatermark(int source, SourceWatermark announced)
     {
-        if (!_sources.Observe(source, announced)) return;
+        if (_sources.Observe(source, announced)) ApplySourceWatermarks();
+    }
+
+    private void ApplySourceWatermarks()
+    {
         var combined = _sources.Combined;
         if (combined == SourceWatermark.Unknown) return; // an active source has not spoken yet
         Engine.ObserveInputWatermark(RepartitionInput, combined.Watermark, this, combined.Idle);

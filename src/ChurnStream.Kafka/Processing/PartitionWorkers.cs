@@ -34,13 +34,13 @@ public sealed class PartitionWorkers<TRecord> : IDisposable
 
     /// <param name="count">Worker threads (at least 2; one would only add a hand-over to the polling thread's work).</param>
     /// <param name="handle">Handles one record, on the worker of its partition.</param>
-    /// <param name="afterBatch">Runs on a worker after each batch and every <paramref name="shareEvery"/> records, with the worker's number.</param>
-    public PartitionWorkers(int count, Action<TRecord> handle, Action<int> afterBatch, int shareEvery)
+    /// <param name="afterBatch">Runs on a worker after each batch (a nudge is a batch of none), with the worker's number.</param>
+    public PartitionWorkers(int count, Action<TRecord> handle, Action<int> afterBatch)
     {
         if (count < 2) throw new ArgumentOutOfRangeException(nameof(count), count, "at least 2 workers");
         _filling = new List<TRecord>?[count];
         _workers = new Worker[count];
-        for (var i = 0; i < count; i++) _workers[i] = new Worker(this, i, handle, afterBatch, shareEvery);
+        for (var i = 0; i < count; i++) _workers[i] = new Worker(this, i, handle, afterBatch);
     }
 
     public int Count => _workers.Length;
@@ -89,11 +89,15 @@ public sealed class PartitionWorkers<TRecord> : IDisposable
             while (Volatile.Read(ref _outstanding) != 0) Monitor.Wait(_idleGate);
     }
 
-    /// <summary>Asks every worker but <paramref name="except"/> to run its after-batch step once more, with no records.</summary>
+    /// <summary>
+    /// Asks every worker but <paramref name="except"/> to run its after-batch step once more, with no records. A worker
+    /// holds one such request at most: workers that keep moving would otherwise keep nudging each other back and
+    /// forth, every nudge answered by another, and the requests would pile up behind the records.
+    /// </summary>
     public void Nudge(int except)
     {
         for (var w = 0; w < _workers.Length; w++)
-            if (w != except) _workers[w].Enqueue(_workers[w].RentBatch());
+            if (w != except) _workers[w].Nudge();
     }
 
     private void Counted() => Interlocked.Increment(ref _outstanding);
@@ -124,22 +128,21 @@ public sealed class PartitionWorkers<TRecord> : IDisposable
         private readonly Action<TRecord> _handle;
         private readonly Action<int> _afterBatch;
         private readonly int _index;
-        private readonly int _shareEvery;
         private readonly ConcurrentQueue<List<TRecord>> _queue = new();
         private readonly ConcurrentQueue<List<TRecord>> _spare = new();
         private readonly SemaphoreSlim _ready = new(0);
         private readonly SemaphoreSlim _room = new(MaxWaitingBatches);
         private readonly Thread _thread;
         private volatile bool _stopping;
+        private int _nudged; // 1 while a nudge waits in the queue
         public long HandledCount;
 
-        public Worker(PartitionWorkers<TRecord> owner, int index, Action<TRecord> handle, Action<int> afterBatch, int shareEvery)
+        public Worker(PartitionWorkers<TRecord> owner, int index, Action<TRecord> handle, Action<int> afterBatch)
         {
             _owner = owner;
             _index = index;
             _handle = handle;
             _afterBatch = afterBatch;
-            _shareEvery = shareEvery;
             _thread = new Thread(Loop) { IsBackground = true, Name = $"churnstream-w{index}" };
             _thread.Start();
         }
@@ -155,6 +158,11 @@ public sealed class PartitionWorkers<TRecord> : IDisposable
             _owner.Counted();
             _queue.Enqueue(batch);
             _ready.Release();
+        }
+
+        public void Nudge()
+        {
+            if (Interlocked.Exchange(ref _nudged, 1) == 0) Enqueue(RentBatch());
         }
 
         public void Stop()
@@ -174,6 +182,8 @@ public sealed class PartitionWorkers<TRecord> : IDisposable
                     if (_stopping) return;
                     continue;
                 }
+                // Cleared before the step runs, so a nudge sent while it runs is not lost.
+                if (batch.Count == 0) Volatile.Write(ref _nudged, 0);
                 // After a failure the rest is dropped: the transaction aborts and the inputs are read again from the last commit.
                 if (!_owner.Failed) Run(batch);
                 if (batch.Count > 0) _room.Release();
@@ -187,16 +197,7 @@ public sealed class PartitionWorkers<TRecord> : IDisposable
         {
             try
             {
-                var sinceShare = 0;
-                foreach (var record in batch)
-                {
-                    _handle(record);
-                    if (++sinceShare >= _shareEvery)
-                    {
-                        _afterBatch(_index);
-                        sinceShare = 0;
-                    }
-                }
+                foreach (var record in batch) _handle(record);
                 Volatile.Write(ref HandledCount, HandledCount + batch.Count);
                 _afterBatch(_index);
             }

@@ -121,7 +121,7 @@ public sealed class StreamProcessor : IDisposable
             .Build();
         _consumer = consumer;
         using var workers = _options.Kafka.ProcessingThreads > 1 && ReplayRange is null
-            ? new PartitionWorkers<TaskRecord>(_options.Kafka.ProcessingThreads, HandleOnWorker, ShareOnWorker, ShareWatermarksEvery)
+            ? new PartitionWorkers<TaskRecord>(_options.Kafka.ProcessingThreads, HandleOnWorker, ShareOnWorker)
             : null;
         _workers = workers;
         _lastHandledByWorker = new ConsumeResult<byte[], byte[]>?[workers?.Count ?? 0];
@@ -648,7 +648,7 @@ public sealed class StreamProcessor : IDisposable
 
     private static bool IsNumber(byte[] text, out int value) => Utf8Parser.TryParse(text, out value, out var used) && used == text.Length;
 
-    private const int ShareWatermarksEvery = 64;
+    private const int ShareWatermarksEvery = 256; // as many as a worker's batch
     private int _handledSinceShare;
     private ConsumeResult<byte[], byte[]>? _lastHandled; // the latest message since the last commit tick, if any
 
@@ -656,9 +656,9 @@ public sealed class StreamProcessor : IDisposable
     /// Each partition of this instance lets the others (and itself) go by its live watermark
     /// (<see cref="PartitionTask.ShareWatermarkWith"/>): events read here wait for the repartition topic's watermark,
     /// which the announcements alone move once per commit and a round trip, i.e. one to three commit intervals; in a
-    /// backlog a whole interval of events then waits in the buffers. Every <see cref="ShareWatermarksEvery"/> messages,
-    /// whenever the consumer has nothing new (so the last events before a pause are not kept waiting) and at each commit
-    /// tick. Outputs it releases are timed from <paramref name="trigger"/>'s append (the latest message handled, so the
+    /// backlog a whole interval of events then waits in the buffers. Every <see cref="ShareWatermarksEvery"/> messages
+    /// (on worker threads: after each batch, <see cref="ShareOnWorker"/>), whenever the consumer has nothing new (so the
+    /// last events before a pause are not kept waiting) and at each commit tick. Outputs it releases are timed from <paramref name="trigger"/>'s append (the latest message handled, so the
     /// processing-latency metric keeps its samples).
     /// </summary>
     private void ShareLocalWatermarks(ConsumeResult<byte[], byte[]>? trigger)
@@ -682,11 +682,12 @@ public sealed class StreamProcessor : IDisposable
         foreach (var target in mine)
         {
             if (target.Replaying) continue;
+            foreach (var source in all)
+                if (!source.Replaying && source.CanShareWith(target)) source.ShareWatermarkWith(target);
             target.Trigger = trigger;
             try
             {
-                foreach (var source in all)
-                    if (!source.Replaying && source.CanShareWith(target)) source.ShareWatermarkWith(target);
+                target.ApplySharedWatermarks();
             }
             finally
             {
