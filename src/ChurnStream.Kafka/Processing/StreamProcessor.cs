@@ -658,8 +658,8 @@ public sealed class StreamProcessor : IDisposable
     /// which the announcements alone move once per commit and a round trip, i.e. one to three commit intervals; in a
     /// backlog a whole interval of events then waits in the buffers. Every <see cref="ShareWatermarksEvery"/> messages
     /// (on worker threads: after each batch, <see cref="ShareOnWorker"/>), whenever the consumer has nothing new (so the
-    /// last events before a pause are not kept waiting) and at each commit tick. Outputs it releases are timed from <paramref name="trigger"/>'s append (the latest message handled, so the
-    /// processing-latency metric keeps its samples).
+    /// last events before a pause are not kept waiting) and at each commit tick. Outputs it releases are timed from
+    /// <paramref name="trigger"/>'s append (the latest message handled, so the processing-latency metric keeps its samples).
     /// </summary>
     private void ShareLocalWatermarks(ConsumeResult<byte[], byte[]>? trigger)
     {
