@@ -86,8 +86,15 @@ public sealed class PartitionTask : IDecisionSink
         var published = Volatile.Read(ref _published).Value;
         if (published.Watermark == CustomerProfile.None) return;
         var inFlight = InFlight.EarliestTo(target.Partition);
-        var shared = inFlight == long.MaxValue ? published : new SourceWatermark(Math.Min(published.Watermark, inFlight), Idle: false);
-        if (target._sources.Observe(Partition, shared)) target._sharedSinceApplied = true;
+        target.OfferSourceWatermark(Partition, inFlight == long.MaxValue
+            ? published
+            : new SourceWatermark(Math.Min(published.Watermark, inFlight), Idle: false));
+    }
+
+    // What a source shared: taken in at once, applied at the next ApplySharedWatermarks (once for all sources).
+    private void OfferSourceWatermark(int source, SourceWatermark shared)
+    {
+        if (_sources.Observe(source, shared)) _sharedSinceApplied = true;
     }
 
     private bool _sharedSinceApplied;

@@ -416,7 +416,7 @@ public sealed class StreamProcessor : IDisposable
     {
         var mine = _tasksByWorker[worker];
         var moved = ShareWatermarks(mine, _taskSnapshot, _lastHandledByWorker[worker]);
-        if (moved) _workers?.Nudge(except: worker);
+        if (moved) _workers!.Nudge(except: worker);
     }
 
     /// <summary>
