@@ -28,7 +28,7 @@ public sealed class ChurnStreamMetrics : IDisposable
     /// <summary>The meter name.</summary>
     public const string MeterName = "ChurnStream";
 
-    /// <summary>Bucket bounds (seconds) of <c>churnstream_processing_latency_seconds</c>: 1 ms .. 30 s.</summary>
+    /// <summary>Bucket bounds (seconds) of <c>churnstream_processing_latency_seconds</c> and <c>churnstream_commit_duration_seconds</c>: 1 ms .. 30 s.</summary>
     public static readonly IReadOnlyList<double> LatencyBuckets = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 
     /// <summary>Bucket bounds (seconds) of <c>churnstream_state_restore_seconds</c>: 100 ms .. 30 min.</summary>
@@ -56,6 +56,7 @@ public sealed class ChurnStreamMetrics : IDisposable
     private readonly Counter<long> _produceErrors;
     private readonly Histogram<double> _processingLatency;
     private readonly Histogram<double> _stateRestore;
+    private readonly Histogram<double> _commitDuration;
 
     private readonly object _restoreLock = new();
     private int _restoresInProgress;
@@ -93,6 +94,10 @@ public sealed class ChurnStreamMetrics : IDisposable
         _stateRestore = m.CreateHistogram<double>(
             "churnstream_state_restore_seconds", "s", "Duration of completed state-store restores, in seconds.",
             tags: null, advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = RestoreBuckets });
+
+        _commitDuration = m.CreateHistogram<double>(
+            "churnstream_commit_duration_seconds", "s", "Time to end a transaction that committed (changelog, offsets, commit), in seconds.",
+            tags: null, advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = LatencyBuckets });
 
         m.CreateObservableGauge("churnstream_customers_tracked", ObserveCustomersTrackedNow, "{customer}", "Customers currently held in state.");
         m.CreateObservableGauge("churnstream_partitions_assigned", ObservePartitionsAssignedNow, "{partition}", "Input partitions currently assigned to this instance.");
@@ -156,6 +161,9 @@ public sealed class ChurnStreamMetrics : IDisposable
 
     /// <summary><c>churnstream_processing_latency_seconds</c>.</summary>
     public void ProcessingLatency(TimeSpan elapsed) => _processingLatency.Record(elapsed.TotalSeconds);
+
+    /// <summary><c>churnstream_commit_duration_seconds</c>: one committed transaction, from its changelog to the broker's answer.</summary>
+    public void CommitDuration(TimeSpan elapsed) => _commitDuration.Record(elapsed.TotalSeconds);
 
     /// <summary>Marks the start of a state restore (feeds <c>churnstream_state_restore_in_progress_seconds</c>).</summary>
     public void StateRestoreStarted()

@@ -211,6 +211,7 @@ public sealed class PrometheusTextExporterTests
             ["churnstream_dlq_records_total"] = "counter",
             ["churnstream_rebalances_total"] = "counter",
             ["churnstream_state_restore_seconds"] = "histogram",
+            ["churnstream_commit_duration_seconds"] = "histogram",
             ["churnstream_state_restore_in_progress_seconds"] = "gauge",
             ["churnstream_partitions_assigned"] = "gauge",
             ["churnstream_transactions_total"] = "counter",

@@ -389,7 +389,23 @@ public sealed class StreamProcessor : IDisposable
             .SetLogHandler((_, m) => OnClientLog("producer", m))
             .Build();
         producer.InitTransactions(TimeSpan.FromSeconds(60));
+        LearnOutputTopics(producer);
         return new OutputProducer(producer, _options.Topics, _metrics);
+    }
+
+    /// <summary>
+    /// Asks for the partitions of every topic the producer writes, before its first transaction. librdkafka holds the
+    /// first record for a topic it has not seen yet until its next metadata scan (up to a second), and the commit that
+    /// flushes it waits as long: on a fresh start every output topic cost one such wait.
+    /// </summary>
+    private void LearnOutputTopics(IProducer<byte[], byte[]> producer)
+    {
+        using var admin = new DependentAdminClientBuilder(producer.Handle).Build();
+        foreach (var topic in new[] { _options.Topics.Alerts, _options.Topics.Segments, _options.Topics.DeadLetter, _options.Topics.Repartition, _options.Topics.Changelog })
+        {
+            try { admin.GetMetadata(topic, TimeSpan.FromSeconds(5)); }
+            catch (KafkaException ex) { _log.LogDebug("No metadata for {Topic} yet ({Reason}); the first record will wait for it", topic, ex.Error.Reason); }
+        }
     }
 
     private void EnsureTransaction()
@@ -760,6 +776,7 @@ public sealed class StreamProcessor : IDisposable
     private void Commit()
     {
         if (_output is null || !_inTransaction || _consumer is null) return;
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         try
         {
             var inputs = _options.Topics.Inputs.ToList();
@@ -779,6 +796,7 @@ public sealed class StreamProcessor : IDisposable
             CommitPlainly(offsets);
             Volatile.Write(ref _committedPositions, offsets.ToDictionary(o => o.TopicPartition, o => o.Offset.Value));
             _metrics.Transaction(TransactionOutcome.Committed);
+            _metrics.CommitDuration(System.Diagnostics.Stopwatch.GetElapsedTime(started));
             _metrics.OffsetCommit(OffsetCommitOutcome.Success);
         }
         catch (KafkaException ex)
