@@ -132,7 +132,7 @@ public sealed class BenchRunner(AppConfiguration app, BenchSettings settings, Te
         {
             var rate = measure();
             results.Add(rate);
-            Note($"{what} run {i + 1}/{settings.Repeat}: {rate.EventsPerSecond:#,0} events/s, {rate.Cores:0.00} cores busy ({rate.CpuMicrosPerEvent:0.00} µs of CPU per event)");
+            Note($"{what} run {i + 1}/{settings.Repeat}: {rate.EventsPerSecond:#,0} events/s, {rate.Cores:0.00} cores busy ({rate.CpuMicrosPerEvent:0.00} µs of CPU per event); {rate.Gc}");
         }
         return results;
     }

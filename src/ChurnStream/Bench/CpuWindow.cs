@@ -3,7 +3,7 @@ using System.Diagnostics;
 namespace ChurnStream.Host.Bench;
 
 /// <summary>A rate and what it cost: how many of the machine's cores the whole process (broker included) kept busy meanwhile.</summary>
-public readonly record struct MeasuredRate(double EventsPerSecond, double Cores)
+public readonly record struct MeasuredRate(double EventsPerSecond, double Cores, GcWork Gc = default)
 {
     /// <summary>CPU time of the process per event, in microseconds.</summary>
     public double CpuMicrosPerEvent => Cores / EventsPerSecond * 1e6;
@@ -14,10 +14,21 @@ public sealed class CpuWindow
 {
     private readonly Stopwatch _wall = Stopwatch.StartNew();
     private readonly TimeSpan _cpu = Environment.CpuUsage.TotalTime;
+    private readonly GcWork _gc = GcWork.SoFar();
 
     public MeasuredRate RateOf(long events)
     {
         var seconds = _wall.Elapsed.TotalSeconds;
-        return new MeasuredRate(events / seconds, (Environment.CpuUsage.TotalTime - _cpu).TotalSeconds / seconds);
+        return new MeasuredRate(events / seconds, (Environment.CpuUsage.TotalTime - _cpu).TotalSeconds / seconds, GcWork.SoFar() - _gc);
     }
+}
+
+/// <summary>The garbage collector's work: collections of each generation and the time the process was paused for them.</summary>
+public readonly record struct GcWork(int Gen0, int Gen1, int Gen2, TimeSpan Paused)
+{
+    public static GcWork SoFar() => new(GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2), GC.GetTotalPauseDuration());
+
+    public static GcWork operator -(GcWork a, GcWork b) => new(a.Gen0 - b.Gen0, a.Gen1 - b.Gen1, a.Gen2 - b.Gen2, a.Paused - b.Paused);
+
+    public override string ToString() => $"GC {Gen0}/{Gen1}/{Gen2} collections of gen 0/1/2, paused {Paused.TotalMilliseconds:#,0} ms";
 }

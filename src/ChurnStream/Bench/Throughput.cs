@@ -102,11 +102,10 @@ public static class PipelineRun
             var clock = new CpuWindow();
             // The end is the service's own commit of the last input position, seen within a millisecond; asking the
             // broker instead takes a client of its own per look (tens to hundreds of ms, and CPU the service then lacks).
-            while (Uncommitted(runtime.Processor.CommittedPositions, ends) > 0)
-            {
-                Fail(runtime, deadline, $"{runtime.Processor.EventsProcessed} events processed");
-                Thread.Sleep(1);
-            }
+            WaitUntilCommitted(runtime, ends, deadline);
+            // Then the copies of the events it forwarded to the partitions that own their customers: all of them are in
+            // the repartition topic before the end it has now (they were written in the transactions just committed).
+            WaitUntilCommitted(runtime, BenchTopics.EndOffsets(kafka, [options.Topics.Repartition]), deadline);
             var rate = clock.RateOf(expected);
             ConfirmCommitted(options.Kafka, topics);
             return rate;
@@ -117,7 +116,16 @@ public static class PipelineRun
         }
     }
 
-    /// <summary>Records of the inputs before <paramref name="ends"/> that the service's last commit does not cover.</summary>
+    private static void WaitUntilCommitted(ServiceRuntime runtime, Dictionary<TopicPartition, long> ends, DateTime deadline)
+    {
+        while (Uncommitted(runtime.Processor.CommittedPositions, ends) > 0)
+        {
+            Fail(runtime, deadline, $"{runtime.Processor.EventsProcessed} events processed");
+            Thread.Sleep(1);
+        }
+    }
+
+    /// <summary>Records before <paramref name="ends"/> that the service's last commit does not cover.</summary>
     private static long Uncommitted(IReadOnlyDictionary<TopicPartition, long> committed, Dictionary<TopicPartition, long> ends) =>
         ends.Sum(e => Math.Max(0, e.Value - committed.GetValueOrDefault(e.Key, 0)));
 
