@@ -45,7 +45,7 @@ public sealed partial class DashboardTests
             "histogram_quantile(0.99, sum by (le) (rate(churnstream_processing_latency_seconds_bucket",
             "sum by (kind, severity) (increase(churnstream_alerts_emitted_total", "churnstream_customers_in_segment",
             "churnstream_kpi_churn_rate", "churnstream_kpi_retention_rate", "churnstream_kpi_winback_rate",
-            "churnstream_state_restore_", "churnstream_transactions_total",
+            "churnstream_state_restore_", "churnstream_transactions_total", "churnstream_commit_duration_seconds_bucket",
         })
         {
             Assert.Contains(needle, all);
