@@ -24,11 +24,14 @@ public sealed class CpuWindow
 }
 
 /// <summary>The garbage collector's work: collections of each generation and the time the process was paused for them.</summary>
-public readonly record struct GcWork(int Gen0, int Gen1, int Gen2, TimeSpan Paused)
+public readonly record struct GcWork(int Gen0, int Gen1, int Gen2, TimeSpan Paused, long AllocatedBytes)
 {
-    public static GcWork SoFar() => new(GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2), GC.GetTotalPauseDuration());
+    public static GcWork SoFar() =>
+        new(GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2), GC.GetTotalPauseDuration(), GC.GetTotalAllocatedBytes());
 
-    public static GcWork operator -(GcWork a, GcWork b) => new(a.Gen0 - b.Gen0, a.Gen1 - b.Gen1, a.Gen2 - b.Gen2, a.Paused - b.Paused);
+    public static GcWork operator -(GcWork a, GcWork b) =>
+        new(a.Gen0 - b.Gen0, a.Gen1 - b.Gen1, a.Gen2 - b.Gen2, a.Paused - b.Paused, a.AllocatedBytes - b.AllocatedBytes);
 
-    public override string ToString() => $"GC {Gen0}/{Gen1}/{Gen2} collections of gen 0/1/2, paused {Paused.TotalMilliseconds:#,0} ms";
+    public override string ToString() =>
+        $"GC {Gen0}/{Gen1}/{Gen2} collections of gen 0/1/2, paused {Paused.TotalMilliseconds:#,0} ms, {AllocatedBytes / 1048576.0:#,0} MB allocated";
 }
