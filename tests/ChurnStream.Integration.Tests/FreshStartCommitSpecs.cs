@@ -1,5 +1,3 @@
-using System.Globalization;
-using System.Text.RegularExpressions;
 using ChurnStream.Domain.Partitioning;
 using ChurnStream.Integration.Tests.Support;
 
@@ -33,18 +31,11 @@ public sealed class FreshStartCommitSpecs
         Assert.Single(Support.Topics.Read(o, o.Topics.DeadLetter));
 
         var metrics = service.Runtime.Exporter.Collect();
-        var commits = Sample(metrics, "churnstream_commit_duration_seconds_count");
-        var withinHalfASecond = Sample(metrics, "churnstream_commit_duration_seconds_bucket{le=\"0.5\"}");
+        var commits = ObservabilityProbe.Sum(metrics, "churnstream_commit_duration_seconds_count");
+        var withinHalfASecond = ObservabilityProbe.Sum(metrics, "churnstream_commit_duration_seconds_bucket", "le=\"0.5\"");
         Assert.True(commits > 0, metrics);
         Assert.True(withinHalfASecond == commits,
             $"{commits - withinHalfASecond} of {commits} commits took more than 0.5 s:\n"
             + string.Join('\n', metrics.Split('\n').Where(l => l.StartsWith("churnstream_commit_duration", StringComparison.Ordinal))));
-    }
-
-    private static double Sample(string exposition, string series)
-    {
-        var m = Regex.Match(exposition, "^" + Regex.Escape(series) + " (\\S+)$", RegexOptions.Multiline);
-        Assert.True(m.Success, $"no sample {series}");
-        return double.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture);
     }
 }

@@ -27,6 +27,9 @@ public sealed class TopicOptions
     public IEnumerable<string> Subscribed => string.IsNullOrEmpty(Customers) ? Inputs : [.. Inputs, Customers];
     public IEnumerable<string> Outputs => [Alerts, Segments, DeadLetter];
 
+    /// <summary>Every topic the service's producer writes: the outputs, forwarded events and watermarks, the changelog.</summary>
+    public IEnumerable<string> Produced => [.. Outputs, Repartition, Changelog];
+
     /// <summary>The topics that must have the inputs' partition count: partition p of each belongs to the same task.</summary>
     public IEnumerable<string> CoPartitioned => string.IsNullOrEmpty(Customers)
         ? [Purchases, Engagements, Repartition, Changelog]

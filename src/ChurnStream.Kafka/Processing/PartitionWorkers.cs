@@ -13,7 +13,8 @@ namespace ChurnStream.Kafka.Processing;
 /// </summary>
 public sealed class PartitionWorkers<TRecord> : IDisposable
 {
-    private const int BatchSize = 256;
+    /// <summary>Records handed to a worker at a time; after each batch it shares its watermarks.</summary>
+    public const int BatchSize = 256;
 
     /// <summary>
     /// Batches of records a worker may hold (waiting, or the one in hand) before <see cref="Dispatch"/> waits for it: the polling thread reads

@@ -401,7 +401,7 @@ public sealed class StreamProcessor : IDisposable
     private void LearnOutputTopics(IProducer<byte[], byte[]> producer)
     {
         using var admin = new DependentAdminClientBuilder(producer.Handle).Build();
-        foreach (var topic in new[] { _options.Topics.Alerts, _options.Topics.Segments, _options.Topics.DeadLetter, _options.Topics.Repartition, _options.Topics.Changelog })
+        foreach (var topic in _options.Topics.Produced)
         {
             try { admin.GetMetadata(topic, TimeSpan.FromSeconds(5)); }
             catch (KafkaException ex) { _log.LogDebug("No metadata for {Topic} yet ({Reason}); the first record will wait for it", topic, ex.Error.Reason); }
@@ -674,7 +674,7 @@ public sealed class StreamProcessor : IDisposable
 
     private static bool IsNumber(byte[] text, out int value) => Utf8Parser.TryParse(text, out value, out var used) && used == text.Length;
 
-    private const int ShareWatermarksEvery = 256; // as many as a worker's batch
+    private const int ShareWatermarksEvery = PartitionWorkers<TaskRecord>.BatchSize; // as often as the workers share
     private int _handledSinceShare;
     private ConsumeResult<byte[], byte[]>? _lastHandled; // the latest message since the last commit tick, if any
 

@@ -83,7 +83,7 @@ public static class PipelineRun
     {
         var run = Interlocked.Increment(ref _runs);
         var options = ServiceOptions(app, kafka, inputs, $"bench-pipeline-{run}", partitions);
-        foreach (var topic in new[] { options.Topics.Alerts, options.Topics.Segments, options.Topics.DeadLetter, options.Topics.Repartition, options.Topics.Changelog })
+        foreach (var topic in options.Topics.Produced)
             cluster.CreateTopic(topic, partitions, 3);
 
         var topics = new[] { inputs.Purchases, inputs.Engagements };
