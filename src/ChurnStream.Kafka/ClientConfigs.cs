@@ -39,9 +39,15 @@ public static class ClientConfigs
             FetchWaitMaxMs = o.FetchWaitMaxMs,
             // librdkafka's default (100,000) left the service's queue empty half of the time while working through a
             // backlog on the embedded broker (about 10 polls a second waited their full 50 ms): the raw consume rate went
-            // from ~150k to ~690k events/s and the service's from ~100k to ~220k with 1,000,000. The prefetched bytes stay
-            // bounded by queued.max.messages.kbytes (64 MB for the whole consumer).
+            // from ~150k to ~690k events/s and the service's from ~100k to ~220k with 1,000,000.
             QueuedMinMessages = 1_000_000,
+            // Once the prefetched bytes reach this bound, librdkafka 2.0's fetcher takes the partitions off its fetch list
+            // and looks at them again only when its broker thread next wakes, up to a second later. With the default
+            // (64 MB, ~480,000 of the bench's events) the queue ran dry before that in every backlog: the consumer sat idle
+            // for a few hundred ms at a time. 256 MB takes longer than a second to drain at the service's rate, so the
+            // fetcher is back before it is empty. It costs native memory only in a backlog (~200-400 MB more resident
+            // in the bench); Kafka:Properties:queued.max.messages.kbytes sets it lower.
+            QueuedMaxMessagesKbytes = 262_144,
         };
         foreach (var (k, v) in o.Properties) c.Set(k, v);
         return c;
