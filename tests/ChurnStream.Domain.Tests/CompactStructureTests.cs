@@ -188,6 +188,54 @@ public class CompactStructureTests
         for (var i = 0; i < expected.Count; i++) Assert.Equal(0, EventTimeOrder.Instance.Compare(expected[i], drained[i]));
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    [InlineData(4)]
+    public void Events_of_inputs_read_mostly_in_time_order_come_out_in_event_time_order_while_more_arrive(int seed)
+    {
+        // Three inputs, each mostly in event time (a log read in order), some events out of order, some from no input;
+        // taken out while others still arrive, as the engine drains whenever the watermark moves.
+        var random = new Random(seed);
+        var clocks = new long[3];
+        var buffer = new EventBuffer(inputs: 3);
+        var pending = new List<CustomerEvent>();
+        var drained = new List<CustomerEvent>();
+        for (var i = 0; i < 20_000; i++)
+        {
+            var input = random.Next(-1, 3);
+            var at = input < 0 || random.Next(10) == 0
+                ? Ev.StartMs + 1000L * random.Next(0, 2_000)
+                : clocks[input] = Math.Max(clocks[input], Ev.StartMs + 1000L * (i / 10 + random.Next(0, 3)));
+            var e = new CustomerEvent("c-" + random.Next(0, 20), at, (EventKind)random.Next(0, 10), random.Next(0, 3),
+                random.Next(3) == 0 ? null : "e-" + random.Next(0, 30));
+            buffer.Enqueue(e, input);
+            pending.Add(e);
+            if (random.Next(50) == 0) DrainSome(random.Next(0, 400));
+        }
+        DrainSome(int.MaxValue);
+
+        Assert.Equal(0, buffer.Count);
+        Assert.Empty(pending);
+        Assert.Equal(20_000, drained.Count);
+
+        void DrainSome(int n)
+        {
+            pending.Sort(EventTimeOrder.Instance); // nothing arrives during a drain: its events are the first of these
+            var k = 0;
+            for (; k < n && buffer.TryPeek(out var next); k++)
+            {
+                Assert.Equal(0, EventTimeOrder.Instance.Compare(pending[k], next));
+                Assert.Same(next, buffer.Dequeue());
+                drained.Add(next);
+            }
+            pending.RemoveRange(0, k);
+            Assert.Equal(pending.Count, buffer.Count);
+            Assert.Equal(pending.Count, buffer.ToArray().Length);
+        }
+    }
+
     /// <summary>A timer queue over a table of <paramref name="customers"/> profiles with random ids.</summary>
     private static (CustomerProfile[] Profiles, TimerQueue Timers) TimersOver(int customers, long sharedEveryMs, Random random)
     {

@@ -24,7 +24,7 @@ namespace ChurnStream.Domain.Engine;
 public sealed class PartitionEngine
 {
     private readonly ProfileTable _profiles = new();
-    private readonly EventBuffer _buffer = new();
+    private readonly EventBuffer _buffer;
     private readonly TimerQueue _timers;
     private readonly CustomerDecisions _decisions;
     private readonly long[] _inputWatermark;
@@ -40,6 +40,7 @@ public sealed class PartitionEngine
         var clock = new BucketClock(options);
         _decisions = new CustomerDecisions(options, clock, model);
         _timers = new TimerQueue(sharedEveryMs: clock.BucketMs, _profiles);
+        _buffer = new EventBuffer(inputCount);
         _inputWatermark = Enumerable.Repeat(CustomerProfile.None, inputCount).ToArray();
         _inputIdle = new bool[inputCount];
         _watermarkDriven = new bool[inputCount];
@@ -120,7 +121,7 @@ public sealed class PartitionEngine
             ApplyLate(e, sink);
             return;
         }
-        _buffer.Enqueue(e);
+        _buffer.Enqueue(e, input);
         if (e.OccurredAtMs > MaxEventTime) MaxEventTime = e.OccurredAtMs;
         ObserveInputTime(input, e.OccurredAtMs, sink);
     }
