@@ -4,7 +4,8 @@ namespace ChurnStream.Domain.Engine;
 
 /// <summary>
 /// One input's buffered events in the order they arrived, which <see cref="EventBuffer"/> keeps sorted: a queue in a
-/// ring array (a power of two long), appended at the end and taken from the front.
+/// ring array, appended at the end and taken from the front. It grows by half, as the heap beside it does: the buffer
+/// counts in the memory per tracked customer.
 /// </summary>
 internal sealed class EventRun
 {
@@ -15,12 +16,12 @@ internal sealed class EventRun
 
     public ref readonly EventBuffer.Entry First => ref _items[_head];
 
-    public ref readonly EventBuffer.Entry Last => ref _items[(_head + Count - 1) & (_items.Length - 1)];
+    public ref readonly EventBuffer.Entry Last => ref _items[Slot(Count - 1)];
 
     public void Append(in EventBuffer.Entry entry)
     {
         if (Count == _items.Length) Grow();
-        _items[(_head + Count) & (_items.Length - 1)] = entry;
+        _items[Slot(Count)] = entry;
         Count++;
     }
 
@@ -28,20 +29,27 @@ internal sealed class EventRun
     {
         var first = _items[_head];
         _items[_head] = default; // the event is not kept alive by its old slot
-        _head = (_head + 1) & (_items.Length - 1);
+        _head = _head + 1 == _items.Length ? 0 : _head + 1;
         if (--Count == 0) _head = 0;
         return first;
     }
 
     public void AddEventsTo(List<CustomerEvent> events)
     {
-        for (var i = 0; i < Count; i++) events.Add(_items[(_head + i) & (_items.Length - 1)].Event);
+        for (var i = 0; i < Count; i++) events.Add(_items[Slot(i)].Event);
+    }
+
+    /// <summary>Where the <paramref name="i"/>-th event from the front is.</summary>
+    private int Slot(int i)
+    {
+        var slot = _head + i;
+        return slot >= _items.Length ? slot - _items.Length : slot;
     }
 
     private void Grow()
     {
-        var grown = new EventBuffer.Entry[Math.Max(16, _items.Length * 2)];
-        for (var i = 0; i < Count; i++) grown[i] = _items[(_head + i) & (_items.Length - 1)];
+        var grown = new EventBuffer.Entry[Math.Max(16, _items.Length + _items.Length / 2)];
+        for (var i = 0; i < Count; i++) grown[i] = _items[Slot(i)];
         _items = grown;
         _head = 0;
     }
