@@ -175,7 +175,7 @@ public class CompactStructureTests
             "c-" + random.Next(0, 30), Ev.StartMs + 1000 * random.Next(0, 50), (EventKind)random.Next(0, 10),
             random.Next(0, 3), random.Next(3) == 0 ? null : "e-" + random.Next(0, 40))).ToList();
         var buffer = new EventBuffer();
-        foreach (var e in events.OrderBy(_ => random.Next())) buffer.Enqueue(e);
+        foreach (var e in events.OrderBy(_ => random.Next())) buffer.Enqueue(e, EventBuffer.NoInput);
         Assert.Equal(events.Count, buffer.Count);
         var drained = new List<CustomerEvent>();
         while (buffer.TryPeek(out var next))

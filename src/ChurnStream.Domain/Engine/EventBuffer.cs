@@ -43,11 +43,12 @@ public sealed class EventBuffer
     public int Count => _count;
 
     /// <summary>Buffers <paramref name="e"/>, read from <paramref name="input"/> (or <see cref="NoInput"/>).</summary>
-    public void Enqueue(CustomerEvent e, int input = NoInput)
+    public void Enqueue(CustomerEvent e, int input)
     {
         var entry = new Entry(e.OccurredAtMs, e);
+        var run = (uint)input < (uint)_runs.Length ? _runs[input] : null;
         var becomesFirst = true;
-        if ((uint)input < (uint)_runs.Length && _runs[input] is var run && (run.Count == 0 || !Entry.Before(entry, run.Last)))
+        if (run is not null && (run.Count == 0 || !Entry.Before(entry, run.Last)))
         {
             becomesFirst = run.Count == 0;
             run.Append(entry);

@@ -323,7 +323,7 @@ public sealed class PartitionEngine
         Watermark = w.Watermark;
         MaxEventTime = w.MaxEventTime;
         _ownInputsWatermark = w.OwnInputsWatermark;
-        foreach (var e in buffered) _buffer.Enqueue(e);
+        foreach (var e in buffered) _buffer.Enqueue(e, EventBuffer.NoInput); // a checkpoint keeps them in no order
     }
 
     /// <summary>Adopts a restored profile (from the changelog) and its pending timer.</summary>
