@@ -65,6 +65,7 @@ public sealed class ChurnStreamMetrics : IDisposable
     private volatile Func<long>? _customersTracked;
     private volatile Func<int>? _partitionsAssigned;
     private volatile Func<IEnumerable<(string Topic, int Partition, long Lag)>>? _consumerLag;
+    private volatile Func<long>? _prefetchedBytes;
     private volatile Func<IEnumerable<(string Dimension, string Segment, long Count)>>? _segmentCounts;
     private volatile Func<IEnumerable<(string Tier, string? Source, double Churn, double Retention, double Winback)>>? _kpis;
     private volatile Func<IEnumerable<(int Partition, DateTimeOffset Watermark)>>? _watermarks;
@@ -102,6 +103,8 @@ public sealed class ChurnStreamMetrics : IDisposable
         m.CreateObservableGauge("churnstream_customers_tracked", ObserveCustomersTrackedNow, "{customer}", "Customers currently held in state.");
         m.CreateObservableGauge("churnstream_partitions_assigned", ObservePartitionsAssignedNow, "{partition}", "Input partitions currently assigned to this instance.");
         m.CreateObservableGauge("churnstream_consumer_lag_records", ObserveConsumerLagNow, "{record}", "Records between the committed/consumed position and the end of the partition.");
+        m.CreateObservableGauge("churnstream_consumer_prefetch_bytes", ObservePrefetchedBytesNow, "By",
+            "Input bytes the consumer has fetched ahead of the processing (librdkafka's queue, native memory; at most queued.max.messages.kbytes).");
         m.CreateObservableGauge("churnstream_customers_in_segment", ObserveSegmentCountsNow, "{customer}", "Customers per segment, by dimension and segment.");
         m.CreateObservableGauge("churnstream_watermark_lag_seconds", ObserveWatermarkLagNow, "s", "How far the event-time watermark is behind the wall clock, per partition, in seconds.");
         m.CreateObservableGauge("churnstream_state_restore_in_progress_seconds", ObserveRestoreInProgressNow, "s", "Seconds since state restoring began, while any restore is in progress (0 when none).");
@@ -198,6 +201,9 @@ public sealed class ChurnStreamMetrics : IDisposable
     /// <summary><c>churnstream_consumer_lag_records{topic,partition}</c>; report only currently assigned partitions.</summary>
     public void ObserveConsumerLag(Func<IEnumerable<(string topic, int partition, long lag)>> callback) => _consumerLag = callback;
 
+    /// <summary><c>churnstream_consumer_prefetch_bytes</c>.</summary>
+    public void ObservePrefetchedBytes(Func<long> callback) => _prefetchedBytes = callback;
+
     /// <summary><c>churnstream_customers_in_segment{dimension,segment}</c>.</summary>
     public void ObserveSegmentCounts(Func<IEnumerable<(string dimension, string segment, long count)>> callback) => _segmentCounts = callback;
 
@@ -274,6 +280,12 @@ public sealed class ChurnStreamMetrics : IDisposable
     private IEnumerable<Measurement<long>> ObservePartitionsAssignedNow()
     {
         var cb = _partitionsAssigned;
+        return cb is null ? [] : [new Measurement<long>(cb())];
+    }
+
+    private IEnumerable<Measurement<long>> ObservePrefetchedBytesNow()
+    {
+        var cb = _prefetchedBytes;
         return cb is null ? [] : [new Measurement<long>(cb())];
     }
 

@@ -46,6 +46,7 @@ public sealed partial class DashboardTests
             "sum by (kind, severity) (increase(churnstream_alerts_emitted_total", "churnstream_customers_in_segment",
             "churnstream_kpi_churn_rate", "churnstream_kpi_retention_rate", "churnstream_kpi_winback_rate",
             "churnstream_state_restore_", "churnstream_transactions_total", "churnstream_commit_duration_seconds_bucket",
+            "churnstream_consumer_prefetch_bytes",
         })
         {
             Assert.Contains(needle, all);

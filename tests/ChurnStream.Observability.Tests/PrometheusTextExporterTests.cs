@@ -204,6 +204,7 @@ public sealed class PrometheusTextExporterTests
             ["churnstream_customers_tracked"] = "gauge",
             ["churnstream_processing_latency_seconds"] = "histogram",
             ["churnstream_consumer_lag_records"] = "gauge",
+            ["churnstream_consumer_prefetch_bytes"] = "gauge",
             ["churnstream_customers_in_segment"] = "gauge",
             ["churnstream_watermark_lag_seconds"] = "gauge",
             ["churnstream_late_events_total"] = "counter",
@@ -234,6 +235,7 @@ public sealed class PrometheusTextExporterTests
         Assert.Equal(expected.Keys.Order(StringComparer.Ordinal), TestSupport.FamilyNames(text).Order(StringComparer.Ordinal));
 
         Assert.Contains("churnstream_consumer_lag_records{partition=\"1\",topic=\"purchases\"} 0\n", text);
+        Assert.Contains("churnstream_consumer_prefetch_bytes 268435456\n", text);
         Assert.Contains("churnstream_alerts_emitted_total{kind=\"inactivity\",severity=\"high\"} 1\n", text);
         Assert.Contains("churnstream_alerts_emitted_total{kind=\"spend_decline\",severity=\"low\"} 0\n", text);
         Assert.Contains("churnstream_transactions_total{outcome=\"aborted\"} 1\n", text);

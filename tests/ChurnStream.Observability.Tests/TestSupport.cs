@@ -117,6 +117,7 @@ internal static class TestSupport
         m.ObserveCustomersTracked(() => 42);
         m.ObservePartitionsAssigned(() => 3);
         m.ObserveConsumerLag(() => [("purchases", 0, 7), ("purchases", 1, 0), ("engagements", 0, 3)]);
+        m.ObservePrefetchedBytes(() => 268_435_456);
         m.ObserveSegmentCounts(() => [("value", "high", 10), ("lifecycle", "loyal", 7)]);
         m.ObserveKpis(() => [("gold", 0.05, 0.95, 0.2), ("all", 0.1, 0.9, 0.15)]);
         m.ObserveWatermarks(() => [(0, DateTimeOffset.UtcNow.AddSeconds(-5)), (1, DateTimeOffset.MinValue)]);

@@ -39,7 +39,7 @@ public sealed class StreamProcessor : IDisposable
     private readonly ChurnModel? _model;
     private BrokerTraits _broker = new(IsFullKafka: false, ChangelogCompacted: false);
     private bool _inTransaction;
-    private readonly ConsumerLagTracker _lag = new();
+    private readonly ConsumerStatistics _consumerStatistics = new();
     private readonly long _latenessMs;
     private OutputProducer? _output;
     private int _partitionCount;
@@ -57,7 +57,8 @@ public sealed class StreamProcessor : IDisposable
         _latenessMs = (long)(options.Detection.AllowedLatenessHours * EventTime.MillisPerHour);
         metrics.ObserveCustomersTracked(() => _customersTracked);
         metrics.ObservePartitionsAssigned(() => _assignedPartitions);
-        metrics.ObserveConsumerLag(() => _lag.Current.Select(l => (l.Topic, l.Partition, l.Lag)));
+        metrics.ObserveConsumerLag(() => _consumerStatistics.Lags.Select(l => (l.Topic, l.Partition, l.Lag)));
+        metrics.ObservePrefetchedBytes(() => _consumerStatistics.PrefetchedBytes);
         metrics.ObserveSegmentCounts(SegmentCountsSnapshot);
         metrics.ObserveWatermarks(WatermarksSnapshot);
         metrics.ObserveKpis(KpiSnapshot);
@@ -125,7 +126,7 @@ public sealed class StreamProcessor : IDisposable
             .SetPartitionsLostHandler((c, parts) => OnLost(parts))
             .SetErrorHandler((_, e) => OnClientError("consumer", e))
             .SetLogHandler((_, m) => OnClientLog("consumer", m))
-            .SetStatisticsHandler((_, json) => _lag.Update(json))
+            .SetStatisticsHandler((_, json) => _consumerStatistics.Update(json))
             .Build();
         _consumer = consumer;
         using var workers = _options.Kafka.ProcessingThreads > 1 && ReplayRange is null
