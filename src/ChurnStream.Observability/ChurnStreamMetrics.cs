@@ -63,7 +63,7 @@ public sealed class ChurnStreamMetrics : IDisposable
     private long _oldestRestoreStart;
 
     private volatile Func<long>? _customersTracked;
-    private volatile Func<int>? _partitionsAssigned;
+    private volatile Func<long>? _partitionsAssigned;
     private volatile Func<IEnumerable<(string Topic, int Partition, long Lag)>>? _consumerLag;
     private volatile Func<long>? _prefetchedBytes;
     private volatile Func<IEnumerable<(string Dimension, string Segment, long Count)>>? _segmentCounts;
@@ -100,10 +100,10 @@ public sealed class ChurnStreamMetrics : IDisposable
             "churnstream_commit_duration_seconds", "s", "Time to end a transaction that committed (changelog, offsets, commit), in seconds.",
             tags: null, advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = LatencyBuckets });
 
-        m.CreateObservableGauge("churnstream_customers_tracked", ObserveCustomersTrackedNow, "{customer}", "Customers currently held in state.");
-        m.CreateObservableGauge("churnstream_partitions_assigned", ObservePartitionsAssignedNow, "{partition}", "Input partitions currently assigned to this instance.");
+        m.CreateObservableGauge("churnstream_customers_tracked", () => SingleValue(_customersTracked), "{customer}", "Customers currently held in state.");
+        m.CreateObservableGauge("churnstream_partitions_assigned", () => SingleValue(_partitionsAssigned), "{partition}", "Input partitions currently assigned to this instance.");
         m.CreateObservableGauge("churnstream_consumer_lag_records", ObserveConsumerLagNow, "{record}", "Records between the committed/consumed position and the end of the partition.");
-        m.CreateObservableGauge("churnstream_consumer_prefetch_bytes", ObservePrefetchedBytesNow, "By",
+        m.CreateObservableGauge("churnstream_consumer_prefetch_bytes", () => SingleValue(_prefetchedBytes), "By",
             "Input bytes the consumer has fetched ahead of the processing (librdkafka's queue, native memory; at most queued.max.messages.kbytes).");
         m.CreateObservableGauge("churnstream_customers_in_segment", ObserveSegmentCountsNow, "{customer}", "Customers per segment, by dimension and segment.");
         m.CreateObservableGauge("churnstream_watermark_lag_seconds", ObserveWatermarkLagNow, "s", "How far the event-time watermark is behind the wall clock, per partition, in seconds.");
@@ -196,7 +196,7 @@ public sealed class ChurnStreamMetrics : IDisposable
     public void ObserveCustomersTracked(Func<long> callback) => _customersTracked = callback;
 
     /// <summary><c>churnstream_partitions_assigned</c>.</summary>
-    public void ObservePartitionsAssigned(Func<int> callback) => _partitionsAssigned = callback;
+    public void ObservePartitionsAssigned(Func<int> callback) => _partitionsAssigned = () => callback();
 
     /// <summary><c>churnstream_consumer_lag_records{topic,partition}</c>; report only currently assigned partitions.</summary>
     public void ObserveConsumerLag(Func<IEnumerable<(string topic, int partition, long lag)>> callback) => _consumerLag = callback;
@@ -271,23 +271,9 @@ public sealed class ChurnStreamMetrics : IDisposable
     private static string PartitionLabel(int partition) =>
         (uint)partition < (uint)PartitionNames.Length ? PartitionNames[partition] : partition.ToString(CultureInfo.InvariantCulture);
 
-    private IEnumerable<Measurement<long>> ObserveCustomersTrackedNow()
-    {
-        var cb = _customersTracked;
-        return cb is null ? [] : [new Measurement<long>(cb())];
-    }
-
-    private IEnumerable<Measurement<long>> ObservePartitionsAssignedNow()
-    {
-        var cb = _partitionsAssigned;
-        return cb is null ? [] : [new Measurement<long>(cb())];
-    }
-
-    private IEnumerable<Measurement<long>> ObservePrefetchedBytesNow()
-    {
-        var cb = _prefetchedBytes;
-        return cb is null ? [] : [new Measurement<long>(cb())];
-    }
+    /// <summary>A gauge of one value without labels: nothing until its callback is set.</summary>
+    private static IEnumerable<Measurement<long>> SingleValue(Func<long>? callback) =>
+        callback is null ? [] : [new Measurement<long>(callback())];
 
     private IEnumerable<Measurement<long>> ObserveConsumerLagNow()
     {

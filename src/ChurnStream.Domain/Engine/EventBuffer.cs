@@ -86,10 +86,11 @@ public sealed class EventBuffer
     /// <summary>The buffered events in no particular order.</summary>
     public CustomerEvent[] ToArray()
     {
-        var events = new List<CustomerEvent>(_count);
-        foreach (var entry in _outOfOrder.Items) events.Add(entry.Event);
-        foreach (var run in _runs) run.AddEventsTo(events);
-        return events.ToArray();
+        var events = new CustomerEvent[_count];
+        var filled = 0;
+        foreach (var entry in _outOfOrder.Items) events[filled++] = entry.Event;
+        foreach (var run in _runs) filled += run.CopyEventsTo(events.AsSpan(filled));
+        return events;
     }
 
     private int Earliest()
