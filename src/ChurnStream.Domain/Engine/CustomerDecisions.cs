@@ -1,4 +1,5 @@
 using ChurnStream.Domain.Advice;
+using ChurnStream.Domain.Events;
 using ChurnStream.Domain.Options;
 using ChurnStream.Domain.Outputs;
 using ChurnStream.Domain.Profiles;
@@ -58,6 +59,18 @@ public sealed class CustomerDecisions
 
     /// <summary>After an event was applied: only the segments can change at an arbitrary instant.</summary>
     public void AfterEvent(CustomerProfile p, long atMs, IDecisionSink sink) => PublishSegments(p, atMs, sink);
+
+    /// <summary>
+    /// Whether <paramref name="e"/>, about to be applied, leaves the published segments as they are, so that classifying
+    /// again after it would be wasted: it counts only as an interaction and falls in the bucket the segments were
+    /// classified in, with nothing changed since (see <see cref="CustomerProfile.SegmentsBucketAfterHead"/>).
+    /// </summary>
+    public bool LeavesSegmentsUnchanged(CustomerProfile p, CustomerEvent e) =>
+        p.SegmentsBucketAfterHead >= 0 && ProfileUpdater.CountsOnlyAsInteraction(e.Kind)
+        && p.Activity.Head + p.SegmentsBucketAfterHead == clock.BucketOf(e.OccurredAtMs);
+
+    /// <summary>An event <see cref="LeavesSegmentsUnchanged"/> was applied: it made the bucket of the segments the head.</summary>
+    public static void KeepSegments(CustomerProfile p) => p.SegmentsBucketAfterHead = 0;
 
     /// <summary>After a <c>customers</c> record was joined: re-publishes the segments (at <paramref name="atMs"/>) if any changed, once the customer has segments.</summary>
     public void AfterAttributes(CustomerProfile p, long atMs, IDecisionSink sink)
@@ -225,7 +238,12 @@ public sealed class CustomerDecisions
 
     private void PublishSegments(CustomerProfile p, long atMs, IDecisionSink sink)
     {
-        var now = Classify(p, atMs, Model is { Spend: not null } ? Model.Score(p, atMs) : null);
+        var byExpectedValue = Model is { Spend: not null };
+        var now = Classify(p, atMs, byExpectedValue ? Model!.Score(p, atMs) : null);
+        // Within one bucket the set depends on the profile alone, unless the model's expected value (which moves with
+        // every instant) or the partition's quantile sketch (which other customers move) decides the tier.
+        p.SegmentsBucketAfterHead = byExpectedValue || options.Segments.TierByQuantiles || !p.Activity.IsAllocated
+            ? -1 : (int)Math.Clamp(clock.BucketOf(atMs) - p.Activity.Head, -1, CustomerProfile.MaxSegmentsBucketAfterHead + 1);
         if (p.HasSegments && now == p.Segments) return;
         var changes = SegmentPolicy.Diff(p.HasSegments ? p.Segments : null, now);
         p.Segments = now;

@@ -74,6 +74,7 @@ public sealed class PartitionEngine
     {
         if (ReferenceEquals(model, _decisions.Model)) return;
         _decisions.Model = model;
+        foreach (var p in _profiles.Values) p.SegmentsBucketAfterHead = -1;
         var now = Watermark != CustomerProfile.None ? Watermark : MaxEventTime;
         if (now == CustomerProfile.None) return;
         foreach (var p in _profiles.Values)
@@ -96,6 +97,7 @@ public sealed class PartitionEngine
     {
         ArgumentNullException.ThrowIfNull(attributes);
         var p = ProfileOf(attributes.CustomerId);
+        p.SegmentsBucketAfterHead = -1;
         if (attributes.Deleted)
         {
             p.HasAttributes = false;
@@ -252,6 +254,7 @@ public sealed class PartitionEngine
     private void Apply(CustomerEvent e, IDecisionSink sink)
     {
         var profile = ProfileOf(e.CustomerId);
+        var segmentsStay = _decisions.LeavesSegmentsUnchanged(profile, e);
         switch (ProfileUpdater.Apply(profile, e, _decisions.Clock))
         {
             case ApplyOutcome.Duplicate:
@@ -263,7 +266,8 @@ public sealed class PartitionEngine
         }
         EventsApplied++;
         _changed?.Add(profile);
-        _decisions.AfterEvent(profile, e.OccurredAtMs, sink);
+        if (segmentsStay) CustomerDecisions.KeepSegments(profile);
+        else _decisions.AfterEvent(profile, e.OccurredAtMs, sink);
         _timers.Schedule(profile, _decisions.NextTimer(profile, e.OccurredAtMs));
     }
 

@@ -128,7 +128,29 @@ public sealed class CustomerProfile
     public ushort TierSketchBin;
 
     public InactivityStage Stage;
-    public bool WonBack;
+    public bool WonBack
+    {
+        get => (_stateBits & WonBackBit) != 0;
+        set => _stateBits = (byte)(value ? _stateBits | WonBackBit : _stateBits & ~WonBackBit);
+    }
+
+    /// <summary>
+    /// The bucket <see cref="Segments"/> were classified in, as buckets after <see cref="Activity"/>'s head (0-6), or -1
+    /// when not known. The segments hold for any instant of that bucket as long as nothing they are classified from
+    /// changes, so an event that only counts as an interaction there leaves them as they are. Not persisted: a restored
+    /// profile classifies again on its first event.
+    /// </summary>
+    internal int SegmentsBucketAfterHead
+    {
+        get => (_stateBits >> 1 & 7) - 1;
+        set => _stateBits = (byte)(_stateBits & WonBackBit | ((uint)value <= MaxSegmentsBucketAfterHead ? value + 1 : 0) << 1);
+    }
+
+    internal const int MaxSegmentsBucketAfterHead = 6;
+
+    // WonBack in bit 0, SegmentsBucketAfterHead + 1 in bits 1-3: one byte, where a field of its own would cost 8 per profile.
+    private const int WonBackBit = 1;
+    private byte _stateBits;
 
     /// <summary>Bit per <see cref="AlertKind"/>: set while the alert has fired and the customer has not recovered.</summary>
     public byte Disarmed;

@@ -50,6 +50,13 @@ public static class ProfileUpdater
         return ApplyOutcome.Applied;
     }
 
+    /// <summary>
+    /// Events that only add to the bucket's interaction count and the last engagement time (the default case of
+    /// <see cref="Apply"/>): nothing a segment is classified from.
+    /// </summary>
+    public static bool CountsOnlyAsInteraction(EventKind kind) =>
+        kind is EventKind.Visit or EventKind.Login or EventKind.AppOpen or EventKind.EmailOpen or EventKind.EmailClick;
+
     private static void ApplyPurchase(CustomerProfile p, CustomerEvent e, ref ActivityBucket slot)
     {
         slot.Spend += (float)e.Amount;
