@@ -97,6 +97,37 @@ public class CompactStructureTests
         Assert.Equal(0, timers.Count);
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    public void Timers_scheduled_mostly_in_customer_order_as_reviews_do_fire_in_customer_order(int seed)
+    {
+        // As in the engine: each boundary's reviews schedule the next boundary as they fire (in customer-id order), while
+        // events in between schedule some customers there too, in any order, some of them twice or cancelled again.
+        var random = new Random(seed);
+        var (profiles, timers) = TimersOver(500, sharedEveryMs: 5000, random);
+        var byId = profiles.OrderBy(p => p.CustomerId, StringComparer.Ordinal).ToArray();
+        for (var boundary = 1; boundary <= 6; boundary++)
+        {
+            foreach (var p in byId)
+            {
+                if (random.Next(10) == 0) timers.Schedule(profiles[random.Next(profiles.Length)], boundary * 5000L);
+                if (random.Next(10) == 0) timers.Schedule(profiles[random.Next(profiles.Length)], CustomerProfile.None);
+                if (random.Next(8) > 0) timers.Schedule(p, boundary * 5000L);
+            }
+            var expected = profiles.Where(p => p.ScheduledTimerMs == boundary * 5000L)
+                .OrderBy(p => p.CustomerId, StringComparer.Ordinal).Select(p => p.CustomerId).ToList();
+            var fired = new List<string>();
+            while (timers.TryPeekDue(boundary * 5000L, out var due, out _))
+            {
+                timers.RemoveDue(due);
+                fired.Add(due.CustomerId);
+            }
+            Assert.Equal(expected, fired);
+        }
+    }
+
     [Fact]
     public void Timers_scheduled_while_others_fire_keep_the_order_on_shared_and_other_instants()
     {
