@@ -87,6 +87,12 @@ public sealed class KafkaOptions
     public int CatchUpAfterMs { get; set; } = 5000;
 
     /// <summary>
+    /// At most this share of the time goes to committing: after a commit that took <c>d</c>, the next transaction stays
+    /// open at least <c>d / CommitTimeShare</c> (within <see cref="CommitIntervalMs"/> .. <see cref="CatchUpCommitIntervalMs"/>).
+    /// </summary>
+    public double CommitTimeShare { get; set; } = 0.25;
+
+    /// <summary>
     /// Threads that run the partitions' records (parsing, the engine, the outputs), each partition always on the same
     /// one; the polling thread reads and hands over, and commits while they wait. 1: everything on the polling thread.
     /// </summary>
@@ -112,6 +118,7 @@ public sealed class KafkaOptions
         if (CommitIntervalMs is < 10 or > 60_000) errors.Add($"Kafka:CommitIntervalMs must be between 10 and 60000 (is {CommitIntervalMs}).");
         if (CatchUpCommitIntervalMs < CommitIntervalMs || CatchUpCommitIntervalMs > 60_000)
             errors.Add($"Kafka:CatchUpCommitIntervalMs must be between Kafka:CommitIntervalMs ({CommitIntervalMs}) and 60000 (is {CatchUpCommitIntervalMs}).");
+        if (CommitTimeShare is not (>= 0.01 and <= 1)) errors.Add($"Kafka:CommitTimeShare must be between 0.01 and 1 (is {CommitTimeShare}).");
         if (CatchUpAfterMs < 100) errors.Add($"Kafka:CatchUpAfterMs must be at least 100 (is {CatchUpAfterMs}).");
         if (FetchWaitMaxMs is < 1 or > 10_000) errors.Add($"Kafka:FetchWaitMaxMs must be between 1 and 10000 (is {FetchWaitMaxMs}).");
         if (ProcessingThreads is < 1 or > 64) errors.Add($"Kafka:ProcessingThreads must be between 1 and 64 (is {ProcessingThreads}).");

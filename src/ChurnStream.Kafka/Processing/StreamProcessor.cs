@@ -244,7 +244,10 @@ public sealed class StreamProcessor : IDisposable
     /// under load spends less of its time committing and catches up, where a fixed short interval would keep it behind.
     /// Once every input partition it owns is at its end it has caught up: the short interval again.
     /// </summary>
-    private long CommitIntervalNow() => CommitIntervals.For(_lastAppendAgeMs, _options.Kafka);
+    private long CommitIntervalNow() => CommitIntervals.For(_lastAppendAgeMs, _options.Kafka, _lastCommitMs);
+
+    // How long the last commit took, in ms (0 before the first).
+    private double _lastCommitMs;
 
     private bool _consumedSinceCommit;
 
@@ -797,7 +800,9 @@ public sealed class StreamProcessor : IDisposable
             CommitPlainly(offsets);
             Volatile.Write(ref _committedPositions, offsets.ToDictionary(o => o.TopicPartition, o => o.Offset.Value));
             _metrics.Transaction(TransactionOutcome.Committed);
-            _metrics.CommitDuration(System.Diagnostics.Stopwatch.GetElapsedTime(started));
+            var took = System.Diagnostics.Stopwatch.GetElapsedTime(started);
+            _lastCommitMs = took.TotalMilliseconds;
+            _metrics.CommitDuration(took);
             _metrics.OffsetCommit(OffsetCommitOutcome.Success);
         }
         catch (KafkaException ex)

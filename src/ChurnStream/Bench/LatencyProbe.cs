@@ -85,7 +85,7 @@ public static class LatencyProbe
             for (var i = 0L; i < uncommitted + undecided; i++) sorted.Add(waited);
             sorted.Sort();
             log.WriteLine($"[bench] latency ({load.Name}): {total:#,0} events at {achieved:#,0}/s (target {rate:#,0}/s) over {seconds} s, " +
-                          $"{busy.Cores:0.00} cores busy ({busy.CpuMicrosPerEvent:0.00} µs of CPU per event: service, load generator, reader and broker), " +
+                          $"{busy.Cores:0.00} cores busy ({busy.CpuMicrosPerEvent:0.00} µs of CPU per event: service, load generator, reader and broker; {busy.Gc}), " +
                           $"{outputs:#,0} outputs in the window (the reader received {window.OutputsRead:#,0} of the {written:#,0} written)" +
                           (uncommitted + undecided > 0
                               ? $", {uncommitted:#,0} events not committed and up to {undecided:#,0} not decided {DrainLimit.TotalSeconds:0} s after it (counted with their wait so far, a lower bound)"
