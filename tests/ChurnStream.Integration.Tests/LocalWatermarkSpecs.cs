@@ -69,6 +69,33 @@ public sealed class LocalWatermarkSpecs
         Assert.Null(service.Runtime.Failure);
     }
 
+    /// <summary>
+    /// A service that starts on a backlog has no watermark records of its partitions' new epochs until its first commit,
+    /// and they come behind everything the consumer prefetched. Having read the repartition topic to its end as of the
+    /// start is proof enough that nothing earlier incarnations forwarded is still to come.
+    /// </summary>
+    [Fact]
+    public async Task A_service_started_on_a_backlog_decides_its_events_before_its_first_commit()
+    {
+        using var cluster = StreamCluster.WithTopics(partitions: Partitions);
+        var o = WithBurstsBetweenCommits(cluster.Options);
+        o.Kafka.CommitIntervalMs = o.Kafka.CatchUpCommitIntervalMs = 60_000;
+        var customers = TwoCustomersPerPartition();
+        var backlog = Days(o, customers, 0, 60);
+        Support.Topics.Produce(o, backlog);
+        var seen = new Observed();
+        seen.ExpectTotal(backlog.Count);
+
+        await using var service = RunningService.Start(o);
+        service.Runtime.Processor.Polled += seen.Record;
+        seen.WaitFor(s => s.BufferedOnceCaughtUp >= 0, TimeSpan.FromSeconds(40), service);
+
+        Assert.Equal(0, seen.CommitsWhenCaughtUp);
+        Assert.True(seen.BufferedOnceCaughtUp <= 2 * customers.Count,
+            $"{seen.BufferedOnceCaughtUp} of {backlog.Count} events still buffered once all were read\nclocks:\n{service.DescribeClocks()}");
+        Assert.Null(service.Runtime.Failure);
+    }
+
     private static StreamOptions WithBurstsBetweenCommits(StreamOptions o)
     {
         o.Kafka.CommitIntervalMs = 5_000; // long enough for a burst to go through between two commits
@@ -108,6 +135,9 @@ public sealed class LocalWatermarkSpecs
         /// <summary>Events still buffered at the first poll that brought nothing new once every event was read; -1 before.</summary>
         public int BufferedOnceCaughtUp { get; private set; } = -1;
 
+        /// <summary>Positions the service had committed at that poll (none before its first commit).</summary>
+        public int CommitsWhenCaughtUp { get; private set; } = -1;
+
         public void ExpectTotal(long total)
         {
             lock (_gate) _total = total;
@@ -119,7 +149,10 @@ public sealed class LocalWatermarkSpecs
             {
                 var tasks = p.Tasks.Values.ToList();
                 if (BufferedOnceCaughtUp < 0 && p.EventsProcessed >= _total && p.EventsProcessed == EventsProcessed)
+                {
                     BufferedOnceCaughtUp = tasks.Sum(t => t.Engine.BufferedEvents);
+                    CommitsWhenCaughtUp = p.CommittedPositions.Count;
+                }
                 EventsProcessed = p.EventsProcessed;
                 EveryTaskHasHeardFromEverySource = tasks.Count == Partitions
                     && tasks.All(t => t.SourceWatermarks.All(s => s != SourceWatermark.Unknown && !s.Idle));

@@ -67,10 +67,48 @@ public sealed class PartitionTask : IDecisionSink
     }
 
     /// <summary>
-    /// <paramref name="target"/> has read a watermark record of this incarnation, so everything earlier incarnations
+    /// <paramref name="target"/> has read a watermark record of this incarnation, or its repartition partition up to the
+    /// end measured after this task was created (<see cref="ExpectRepartitionEnd"/>), so everything earlier incarnations
     /// forwarded to it is behind it: from then on it may go by this task's live watermark (<see cref="ShareWatermarkWith"/>).
     /// </summary>
-    public bool CanShareWith(PartitionTask target) => target._sourceEpochs[Partition] == Epoch;
+    public bool CanShareWith(PartitionTask target) =>
+        target._sourceEpochs[Partition] == Epoch || Generation <= target.CaughtUpGeneration();
+
+    /// <summary>
+    /// The tasks created together (an assignment, a rewind) share a generation; a later set has a higher one. See
+    /// <see cref="ExpectRepartitionEnd"/>.
+    /// </summary>
+    public int Generation { get; init; }
+
+    private sealed record RepartitionEnd(long Offset, int Generation);
+
+    private RepartitionEnd? _repartitionEnd; // written by the polling thread, read on this task's thread
+    private long _repartitionReadTo; // the next offset of the repartition partition to read (0: nothing known read)
+    private int _caughtUpGeneration = -1;
+
+    /// <summary>
+    /// The end of this partition of the repartition topic, measured after every task of <paramref name="generation"/>
+    /// and before was created: whatever their earlier incarnations forwarded here lies before it. Once this task has
+    /// read that far, those sources may share their live watermarks with it (<see cref="CanShareWith"/>) without
+    /// waiting for a watermark record of their new epoch, which comes only after their first commit and behind
+    /// everything the consumer prefetched before it (in a backlog, up to a second of reading).
+    /// </summary>
+    public void ExpectRepartitionEnd(long endOffset, int generation) =>
+        Volatile.Write(ref _repartitionEnd, new RepartitionEnd(endOffset, generation));
+
+    /// <summary>This task has read its repartition partition up to <paramref name="nextOffset"/> (exclusive). On its own thread.</summary>
+    public void NoteRepartitionRead(long nextOffset)
+    {
+        if (nextOffset > _repartitionReadTo) _repartitionReadTo = nextOffset;
+    }
+
+    // On this task's thread: the newest generation whose sources' earlier forwards are all read here.
+    private int CaughtUpGeneration()
+    {
+        if (Volatile.Read(ref _repartitionEnd) is { } end && end.Generation > _caughtUpGeneration && _repartitionReadTo >= end.Offset)
+            _caughtUpGeneration = end.Generation;
+        return _caughtUpGeneration;
+    }
 
     /// <summary>
     /// Lets <paramref name="target"/>, a partition of the same instance, go by this partition's live watermark instead of

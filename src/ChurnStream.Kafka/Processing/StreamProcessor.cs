@@ -474,6 +474,7 @@ public sealed class StreamProcessor : IDisposable
         var input = InputOf(m.Topic);
         if (m.IsPartitionEOF)
         {
+            if (input == PartitionTask.RepartitionInput) task.NoteRepartitionRead(m.Offset.Value);
             task.EndReached(input);
             // Caught up: no backlog left to spread the commits' cost over, so what was read goes out within the short interval.
             if (input != PartitionTask.RepartitionInput && _tasks.Values.All(t => t.OwnInputsAtEnd)) _lastAppendAgeMs = 0;
@@ -495,6 +496,7 @@ public sealed class StreamProcessor : IDisposable
         {
             task.Trigger = null;
         }
+        if (input == PartitionTask.RepartitionInput) task.NoteRepartitionRead(m.Offset.Value + 1);
     }
 
     /// <summary>A record of the customers table: joined into the profile; a bad one goes to the DLQ like any input.</summary>
@@ -875,11 +877,12 @@ public sealed class StreamProcessor : IDisposable
             ? partitions.ToDictionary(p => p, _ => new RestoredPartition(new Dictionary<string, byte[]>(), null, null, 0)) // a replay starts from fresh state
             : ChangelogRestorer.ReadAll(_options.Kafka, _options.Topics.Changelog, partitions, brokerHidesAborted: _broker.HidesAbortedTransactions,
                 TimeSpan.FromSeconds(_options.Kafka.RestoreTimeoutSeconds));
+        var generation = ++_taskGeneration;
         foreach (var p in partitions)
         {
             _health.Heartbeat();
             var restored = logs[p];
-            var task = new PartitionTask(p, _partitionCount, _options.Detection, _model, _output!, _metrics);
+            var task = new PartitionTask(p, _partitionCount, _options.Detection, _model, _output!, _metrics) { Generation = generation };
             task.Restore(restored, inputs);
             if (_tasks.TryGetValue(p, out var replaced)) Interlocked.Add(ref _retiredEventsProcessed, replaced.EventsProcessed);
             _tasks[p] = task;
@@ -902,10 +905,35 @@ public sealed class StreamProcessor : IDisposable
             }
             _log.LogInformation("Restored partition {Partition}: {Customers} customers from {Records} changelog records", p, restored.Profiles.Count, restored.RecordsRead);
         }
+        LearnRepartitionEnds(generation);
         PublishTasks();
         _metrics.StateRestoreCompleted(started.Elapsed);
         _health.SetReady();
         return result;
+    }
+
+    private int _taskGeneration;
+
+    /// <summary>
+    /// Tells every task where its repartition partition ends now, after the tasks of <paramref name="generation"/> were
+    /// created (<see cref="PartitionTask.ExpectRepartitionEnd"/>): once a task has read that far, its partitions of this
+    /// instance share their live watermarks with it at once. If the broker does not answer, sharing waits for each
+    /// source's first watermark record instead, as before.
+    /// </summary>
+    private void LearnRepartitionEnds(int generation)
+    {
+        try
+        {
+            foreach (var task in _tasks.Values)
+            {
+                var end = _consumer!.QueryWatermarkOffsets(new TopicPartition(_options.Topics.Repartition, task.Partition), TimeSpan.FromSeconds(5));
+                task.ExpectRepartitionEnd(end.High.Value, generation);
+            }
+        }
+        catch (KafkaException ex)
+        {
+            _log.LogInformation("No end offset of {Topic} ({Reason}); partitions share their watermarks after their first commit", _options.Topics.Repartition, ex.Error.Reason);
+        }
     }
 
     private void OnRevoked(IConsumer<byte[], byte[]> consumer, List<TopicPartitionOffset> partitions)
