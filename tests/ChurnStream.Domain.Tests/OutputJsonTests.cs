@@ -87,6 +87,23 @@ public class OutputJsonTests
     }
 
     [Fact]
+    public void Records_serialized_one_after_another_on_one_thread_each_stand_alone()
+    {
+        var change = new SegmentChange("c-000042", July14,
+            [new SegmentTransition(SegmentDimension.Activity, "active", "declining"), new SegmentTransition(SegmentDimension.Value, null, "high")],
+            HighLoyalDeclining);
+        var alertAlone = OutputJson.Serialize(SampleAlert());
+        var changeAlone = OutputJson.Serialize(change);
+
+        var interleaved = Enumerable.Range(0, 6).Select(i => i % 2 == 0 ? OutputJson.Serialize(SampleAlert()) : OutputJson.Serialize(change)).ToList();
+
+        Assert.All(interleaved.Where((_, i) => i % 2 == 0), bytes => Assert.Equal(alertAlone, bytes));
+        Assert.All(interleaved.Where((_, i) => i % 2 == 1), bytes => Assert.Equal(changeAlone, bytes));
+        Assert.Contains("\"changes\":[{\"dimension\":\"activity\",\"from\":\"active\",\"to\":\"declining\"},{\"dimension\":\"value\",\"from\":null,\"to\":\"high\"}]",
+            Encoding.UTF8.GetString(changeAlone));
+    }
+
+    [Fact]
     public void Identical_decisions_give_identical_bytes()
     {
         var a = OutputJson.Serialize(SampleAlert());

@@ -19,6 +19,7 @@ public static class OutputJson
     public const int SchemaVersion = 1;
 
     [ThreadStatic] private static ArrayBufferWriter<byte>? t_buffer;
+    [ThreadStatic] private static Utf8JsonWriter? t_writer;
 
     public static byte[] Serialize(ChurnAlert a) => Write(w =>
     {
@@ -84,8 +85,9 @@ public static class OutputJson
         w.WriteString("customerId", c.CustomerId);
         w.WriteString("changedAt", EventTime.Format(c.ChangedAtMs));
         w.WriteStartArray("changes");
-        foreach (var t in c.Changes)
+        for (var i = 0; i < c.Changes.Count; i++) // by index: foreach over the interface boxes an enumerator per record
         {
+            var t = c.Changes[i];
             w.WriteStartObject();
             w.WriteString("dimension", t.Dimension.Name());
             if (t.From is null) w.WriteNull("from"); else w.WriteString("from", t.From);
@@ -124,10 +126,11 @@ public static class OutputJson
     {
         var buffer = t_buffer ??= new ArrayBufferWriter<byte>(512);
         buffer.ResetWrittenCount();
-        using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { SkipValidation = true }))
-        {
-            body(w);
-        }
+        // One writer per thread, reset for each record: a new one per record was ~2 % of the service's allocations.
+        var w = t_writer ??= new Utf8JsonWriter(buffer, new JsonWriterOptions { SkipValidation = true });
+        w.Reset(buffer);
+        body(w);
+        w.Flush();
         return buffer.WrittenSpan.ToArray();
     }
 }

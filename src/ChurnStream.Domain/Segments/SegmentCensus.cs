@@ -13,8 +13,9 @@ public static class SegmentCensus
     public static void Apply(long[] counts, SegmentChange change)
     {
         ArgumentNullException.ThrowIfNull(change);
-        foreach (var t in change.Changes)
+        for (var i = 0; i < change.Changes.Count; i++) // by index: foreach over the interface boxes an enumerator
         {
+            var t = change.Changes[i];
             if (t.From is not null) counts[IndexOf(t.Dimension, t.From)]--;
             counts[IndexOf(t.Dimension, t.To)]++;
         }

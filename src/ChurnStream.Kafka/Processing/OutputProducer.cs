@@ -39,8 +39,8 @@ public sealed class OutputProducer : IDisposable
     public void SegmentChange(SegmentChange change, Timestamp sourceAppendTime)
     {
         Produce(_topics.Segments, Encoding.UTF8.GetBytes(change.CustomerId), OutputJson.Serialize(change), null);
-        foreach (var t in change.Changes)
-            _metrics.SegmentChanged(Domain.Segments.SegmentNames.Name(t.Dimension), t.To);
+        for (var i = 0; i < change.Changes.Count; i++) // by index: foreach over the interface boxes an enumerator
+            _metrics.SegmentChanged(Domain.Segments.SegmentNames.Name(change.Changes[i].Dimension), change.Changes[i].To);
         RecordLatency(sourceAppendTime);
     }
 
