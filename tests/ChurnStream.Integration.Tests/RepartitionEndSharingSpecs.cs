@@ -35,6 +35,15 @@ public sealed class RepartitionEndSharingSpecs : IDisposable
     private PartitionTask Task(int partition, int generation) =>
         new(partition, 2, new DetectionOptions(), null, new OutputProducer(_producer, new TopicOptions(), _metrics), _metrics) { Generation = generation };
 
+    // A target that has read its repartition partition to the end measured for generation 1.
+    private PartitionTask TargetCaughtUpTo(long endOffset)
+    {
+        var target = Task(1, generation: 1);
+        target.ExpectRepartitionEnd(endOffset, generation: 1);
+        target.NoteRepartitionRead(endOffset);
+        return target;
+    }
+
     [Fact]
     public void A_source_shares_once_the_target_has_read_its_repartition_partition_to_the_end_measured_after_the_source_began()
     {
@@ -63,9 +72,7 @@ public sealed class RepartitionEndSharingSpecs : IDisposable
     [Fact]
     public void A_source_created_after_the_end_was_measured_waits_for_an_end_measured_after_it()
     {
-        var target = Task(1, generation: 1);
-        target.ExpectRepartitionEnd(5, generation: 1);
-        target.NoteRepartitionRead(5);
+        var target = TargetCaughtUpTo(5);
         var later = Task(0, generation: 2); // a rebalance or a rewind made it after the measurement
 
         Assert.False(later.CanShareWith(target));
@@ -79,9 +86,7 @@ public sealed class RepartitionEndSharingSpecs : IDisposable
     public void A_later_end_to_read_does_not_stop_the_sources_that_already_share()
     {
         var source = Task(0, generation: 1);
-        var target = Task(1, generation: 1);
-        target.ExpectRepartitionEnd(5, generation: 1);
-        target.NoteRepartitionRead(5);
+        var target = TargetCaughtUpTo(5);
         Assert.True(source.CanShareWith(target));
 
         target.ExpectRepartitionEnd(20, generation: 2);

@@ -242,7 +242,8 @@ public sealed class StreamProcessor : IDisposable
     /// it works through a backlog (the last record of its own inputs it read was appended more than <c>Kafka:CatchUpAfterMs</c>
     /// ago). In between, half of how far behind it is (<see cref="CommitIntervals.For"/>): a service that falls behind
     /// under load spends less of its time committing and catches up, where a fixed short interval would keep it behind.
-    /// Once every input partition it owns is at its end it has caught up: the short interval again.
+    /// Never shorter than the last commit's duration over <c>Kafka:CommitTimeShare</c>. Once every input partition it owns
+    /// is at its end it has caught up: the short interval again.
     /// </summary>
     private long CommitIntervalNow() => CommitIntervals.For(_lastAppendAgeMs, _options.Kafka, _lastCommitMs);
 
