@@ -42,6 +42,7 @@ public sealed class BenchSmokeSpecs
         Assert.Equal(Figures.Length, lines.Length); // stdout holds the figures only; progress goes to stderr
         Assert.Matches(@"raw consume run 1/1: [0-9,]+ events/s, [0-9.]+ cores busy \([0-9.]+ µs of CPU per event\)", r.Stderr);
         Assert.Matches(@"pipeline run 1/1: [0-9,]+ events/s, [0-9.]+ cores busy \([0-9.]+ µs of CPU per event\)", r.Stderr);
+        Assert.Matches(@"pipeline run 1/1, µs of CPU per event by thread: workers [0-9.]+, polling [0-9.]+, main [0-9.]+, kafka-clients [0-9.]+, broker [0-9.]+, gc [0-9.]+, jit [0-9.]+, other [0-9.]+", r.Stderr);
         Assert.Matches(@"latency \(generated population\): .* [0-9.]+ cores busy \([0-9.]+ µs of CPU per event: service, load generator, reader and broker; GC [0-9]+/[0-9]+/[0-9]+ collections of gen 0/1/2, paused [0-9,]+ ms, [0-9,]+ MB allocated\)", r.Stderr);
     }
 

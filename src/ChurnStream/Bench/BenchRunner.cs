@@ -56,7 +56,7 @@ public sealed class BenchRunner(AppConfiguration app, BenchSettings settings, Te
         {
             // Per CPU second of the process as well (GC threads included): steadier than wall time on a shared machine.
             WarmUpEngine(events, partitions);
-            var runs = Repeat("engine", () => EngineThroughput.Measure(events, app.Stream.Detection, partitions));
+            var runs = Repeat("engine", events.Count, () => EngineThroughput.Measure(events, app.Stream.Detection, partitions));
             Figure("engine_events_per_s", MedianOf(runs, r => r.EventsPerSecond), "events/s");
             var perCpuSecond = runs.Select(r => r.EventsPerSecond / r.Cores).ToList();
             Note($"engine per CPU second of the process: median {Stats.Median(perCpuSecond):#,0} (runs {string.Join(" / ", perCpuSecond.Select(x => x.ToString("#,0", CultureInfo.InvariantCulture)))})");
@@ -79,13 +79,19 @@ public sealed class BenchRunner(AppConfiguration app, BenchSettings settings, Te
         }
         Note("nothing truncated: every input partition still starts at offset 0");
 
+        if (settings.PipelineOnly)
+        {
+            var only = Repeat("pipeline", events.Count, () => PipelineRun.Measure(cluster, app, kafka, inputs, events.Count, partitions, log));
+            Figure("pipeline_events_per_s", MedianOf(only, r => r.EventsPerSecond), "events/s");
+            return 0;
+        }
         // (a) raw consume
-        var raw = Repeat("raw consume", () => RawConsume.Measure(kafka, [inputs.Purchases, inputs.Engagements], events.Count));
+        var raw = Repeat("raw consume", events.Count, () => RawConsume.Measure(kafka, [inputs.Purchases, inputs.Engagements], events.Count));
         // (b) the engine alone, in memory
         WarmUpEngine(events, partitions);
-        var engine = Repeat("engine", () => EngineThroughput.Measure(events, app.Stream.Detection, partitions));
+        var engine = Repeat("engine", events.Count, () => EngineThroughput.Measure(events, app.Stream.Detection, partitions));
         // (c) the full service
-        var pipeline = Repeat("pipeline", () => PipelineRun.Measure(cluster, app, kafka, inputs, events.Count, partitions, log));
+        var pipeline = Repeat("pipeline", events.Count, () => PipelineRun.Measure(cluster, app, kafka, inputs, events.Count, partitions, log));
 
         var rawRate = MedianOf(raw, r => r.EventsPerSecond);
         var pipelineRate = MedianOf(pipeline, r => r.EventsPerSecond);
@@ -125,7 +131,7 @@ public sealed class BenchRunner(AppConfiguration app, BenchSettings settings, Te
         Note($"engine warm-up run (not counted): {warmUp.EventsPerSecond:#,0} events/s");
     }
 
-    private List<MeasuredRate> Repeat(string what, Func<MeasuredRate> measure)
+    private List<MeasuredRate> Repeat(string what, long events, Func<MeasuredRate> measure)
     {
         var results = new List<MeasuredRate>();
         for (var i = 0; i < settings.Repeat; i++)
@@ -133,6 +139,7 @@ public sealed class BenchRunner(AppConfiguration app, BenchSettings settings, Te
             var rate = measure();
             results.Add(rate);
             Note($"{what} run {i + 1}/{settings.Repeat}: {rate.EventsPerSecond:#,0} events/s, {rate.Cores:0.00} cores busy ({rate.CpuMicrosPerEvent:0.00} µs of CPU per event); {rate.Gc}");
+            if (rate.ByThread(events) is { Length: > 0 } byThread) Note($"{what} run {i + 1}/{settings.Repeat}, µs of CPU per event by thread: {byThread}");
         }
         return results;
     }

@@ -11,6 +11,9 @@ public sealed record BenchSettings(int Events, int Customers, int Partitions, in
     /// <summary>Only (b), the engine alone in memory, with no broker: for profiling and before/after comparisons of the domain.</summary>
     public bool EngineOnly { get; init; }
 
+    /// <summary>Only (c), the full service over the pre-produced events, with no other figure: for profiling the pipeline.</summary>
+    public bool PipelineOnly { get; init; }
+
     /// <summary>Only <c>bytes_per_customer</c> (no broker, no events run): for before/after comparisons of the profile layout.</summary>
     public bool MemoryOnly { get; init; }
 
