@@ -22,10 +22,11 @@ public readonly record struct MeasuredRate(double EventsPerSecond, double Cores,
 /// <summary>Wall time and the process's CPU time (every thread: clients, embedded broker, GC) from its start.</summary>
 public sealed class CpuWindow
 {
-    private readonly Stopwatch _wall = Stopwatch.StartNew();
+    // In this order (field initialisers run as written): reading /proc takes a few ms, which stays outside the window.
+    private readonly ThreadCpu? _threads = ThreadCpu.Take();
     private readonly TimeSpan _cpu = Environment.CpuUsage.TotalTime;
     private readonly GcWork _gc = GcWork.SoFar();
-    private readonly ThreadCpu? _threads = ThreadCpu.Take();
+    private readonly Stopwatch _wall = Stopwatch.StartNew();
 
     public MeasuredRate RateOf(long events)
     {
