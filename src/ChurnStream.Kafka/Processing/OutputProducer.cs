@@ -40,7 +40,10 @@ public sealed class OutputProducer : IDisposable
     {
         Produce(_topics.Segments, Encoding.UTF8.GetBytes(change.CustomerId), OutputJson.Serialize(change), null);
         for (var i = 0; i < change.Changes.Count; i++) // by index: foreach over the interface boxes an enumerator
-            _metrics.SegmentChanged(Domain.Segments.SegmentNames.Name(change.Changes[i].Dimension), change.Changes[i].To);
+        {
+            var t = change.Changes[i];
+            _metrics.SegmentChanged(Domain.Segments.SegmentNames.Name(t.Dimension), t.To);
+        }
         RecordLatency(sourceAppendTime);
     }
 

@@ -357,7 +357,7 @@ public sealed class StreamProcessor : IDisposable
             Commit();
             _repartitionEnds = [];
             foreach (var p in _tasks.Keys)
-                _repartitionEnds[p] = _consumer!.QueryWatermarkOffsets(new TopicPartition(_options.Topics.Repartition, p), TimeSpan.FromSeconds(10)).High.Value;
+                _repartitionEnds[p] = RepartitionEndOf(p, TimeSpan.FromSeconds(10));
             return false;
         }
         return _repartitionEnds.All(e => _tasks[e.Key].Inputs[PartitionTask.RepartitionInput].Consumed >= e.Value || e.Value == 0);
@@ -926,16 +926,17 @@ public sealed class StreamProcessor : IDisposable
         try
         {
             foreach (var task in _tasks.Values)
-            {
-                var end = _consumer!.QueryWatermarkOffsets(new TopicPartition(_options.Topics.Repartition, task.Partition), TimeSpan.FromSeconds(5));
-                task.ExpectRepartitionEnd(end.High.Value, generation);
-            }
+                task.ExpectRepartitionEnd(RepartitionEndOf(task.Partition, TimeSpan.FromSeconds(5)), generation);
         }
         catch (KafkaException ex)
         {
             _log.LogInformation("No end offset of {Topic} ({Reason}); partitions share their watermarks after their first commit", _options.Topics.Repartition, ex.Error.Reason);
         }
     }
+
+    /// <summary>The end (high watermark) of <paramref name="partition"/> of the repartition topic, as the broker has it now.</summary>
+    private long RepartitionEndOf(int partition, TimeSpan timeout) =>
+        _consumer!.QueryWatermarkOffsets(new TopicPartition(_options.Topics.Repartition, partition), timeout).High.Value;
 
     private void OnRevoked(IConsumer<byte[], byte[]> consumer, List<TopicPartitionOffset> partitions)
     {

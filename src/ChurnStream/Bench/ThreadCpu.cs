@@ -33,8 +33,8 @@ public sealed class ThreadCpu
             if (!int.TryParse(Path.GetFileName(dir), NumberStyles.None, CultureInfo.InvariantCulture, out var tid)) continue;
             try
             {
-                if (TicksOf(File.ReadAllText(Path.Combine(dir, "stat"))) is { } ticks)
-                    threads[tid] = (GroupOf(File.ReadAllText(Path.Combine(dir, "comm")).TrimEnd('\n'), tid == pid), ticks);
+                var stat = File.ReadAllText(Path.Combine(dir, "stat"));
+                if (TicksOf(stat) is { } ticks && NameOf(stat) is { } name) threads[tid] = (GroupOf(name, tid == pid), ticks);
             }
             catch (IOException)
             {
@@ -73,6 +73,14 @@ public sealed class ThreadCpu
           || name.StartsWith(".NET Background", StringComparison.Ordinal) ? "gc"
         : name.StartsWith(".NET Tiered Com", StringComparison.Ordinal) ? "jit"
         : "other";
+
+    /// <summary>The thread's name (<c>comm</c>) in a <c>stat</c> line: between the first '(' and the last ')'.</summary>
+    private static string? NameOf(string stat)
+    {
+        var open = stat.IndexOf('(');
+        var close = stat.LastIndexOf(')');
+        return open >= 0 && close > open ? stat[(open + 1)..close] : null;
+    }
 
     /// <summary>utime + stime (fields 14 and 15) of a <c>stat</c> line; the name in parentheses may hold spaces.</summary>
     public static long? TicksOf(string stat)
